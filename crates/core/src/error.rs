@@ -1,0 +1,27 @@
+//! The crate's umbrella error: one variant per fallible module.
+
+use crate::assign::AssignError;
+use crate::hierarchy::HierarchyError;
+use crate::io::IoError;
+use crate::table::TableError;
+
+/// Any error of quartier; each module's own error converts into it with `?`.
+///
+/// Bindings (Python, CLI) map this one type; library functions return the narrower
+/// module error so that a signature lists only the failures that can really happen.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Building or validating the spatial hierarchy failed.
+    #[error(transparent)]
+    Hierarchy(#[from] HierarchyError),
+    /// Building a unit index or assigning points failed.
+    #[error(transparent)]
+    Assign(#[from] AssignError),
+    /// Counting records into tables failed.
+    #[error(transparent)]
+    Table(#[from] TableError),
+    /// Reading or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}

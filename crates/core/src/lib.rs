@@ -1,0 +1,23 @@
+//! quartier: small-area social planning.
+//!
+//! Individual records (residents, Kita fee records, child-support cases) are assigned to
+//! building blocks, counted up a spatial hierarchy (Gemeinde → Ortsteil → Quartier →
+//! Baublock), protected, and turned into indicators and rankings of quarters.
+//!
+//! The crate is organised one module per concept; this root re-exports a flat API.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod assign;
+mod demo;
+mod error;
+mod hierarchy;
+mod io;
+mod table;
+
+// One `pub use` line per module; each module owns its line.
+pub use assign::AssignError;
+pub use error::Error;
+pub use hierarchy::{DEFAULT_LEVELS, Hierarchy, HierarchyError, Unit, UnitId};
+pub use io::{IoError, write_atomic};
+pub use table::TableError;
