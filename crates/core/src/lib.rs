@@ -19,5 +19,8 @@ mod table;
 pub use assign::AssignError;
 pub use error::Error;
 pub use hierarchy::{DEFAULT_LEVELS, Hierarchy, HierarchyError, Unit, UnitId};
-pub use io::{IoError, write_atomic};
+pub use io::{
+    CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
+    write_atomic,
+};
 pub use table::TableError;

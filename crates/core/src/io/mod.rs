@@ -10,6 +10,10 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+mod points;
+
+pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
+
 /// Errors of reading or writing files.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -22,6 +26,14 @@ pub enum IoError {
         /// The operating system's error.
         #[source]
         source: std::io::Error,
+    },
+    /// A CSV file is unusable as a whole (no header, missing column, broken syntax).
+    #[error("{path}: {problem}")]
+    Csv {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        problem: CsvProblem,
     },
 }
 
