@@ -16,7 +16,12 @@ mod io;
 mod table;
 
 // One `pub use` line per module; each module owns its line.
-pub use assign::AssignError;
+pub use assign::{
+    AssignError, AssignOptions, AssignSummary, Assignment, MAX_UNITS, Outcome, UnassignedReason,
+    UnitIndex,
+};
+#[doc(hidden)]
+pub use assign::synthetic::{synthetic_blocks, synthetic_points};
 pub use error::Error;
 pub use hierarchy::{DEFAULT_LEVELS, Hierarchy, HierarchyError, Unit, UnitId};
 pub use io::{
