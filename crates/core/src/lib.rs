@@ -23,7 +23,15 @@ pub use assign::{
 #[doc(hidden)]
 pub use assign::synthetic::{synthetic_blocks, synthetic_points};
 pub use error::Error;
-pub use hierarchy::{DEFAULT_LEVELS, Hierarchy, HierarchyError, Unit, UnitId};
+pub use hierarchy::{
+    BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,
+    GeometryProblem, Hierarchy, HierarchyBuilder, HierarchyError, Severity, Unit, UnitFeature,
+    UnitId, ValidationReport,
+};
+pub use io::{
+    BlockLayerSpec, GeoJsonProblem, JsonErrorKind, read_block_features, read_hierarchy,
+    read_unit_features, read_units, write_units,
+};
 pub use io::{
     CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
     write_atomic,

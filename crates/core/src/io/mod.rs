@@ -10,8 +10,13 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+mod geojson;
 mod points;
 
+pub use self::geojson::{
+    BlockLayerSpec, GeoJsonProblem, JsonErrorKind, read_block_features, read_hierarchy,
+    read_unit_features, read_units, write_units,
+};
 pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
 
 /// Errors of reading or writing files.
@@ -34,6 +39,28 @@ pub enum IoError {
         path: PathBuf,
         /// What is wrong.
         problem: CsvProblem,
+    },
+    /// A GeoJSON file, one of its features or a field is unusable.
+    #[error("{}{}: {problem}", .path.display(), self::geojson::location(.feature, .field))]
+    GeoJson {
+        /// The file concerned.
+        path: PathBuf,
+        /// Index of the feature concerned, if any.
+        feature: Option<usize>,
+        /// The field (property) concerned, if any.
+        field: Option<String>,
+        /// What is wrong.
+        problem: GeoJsonProblem,
+    },
+    /// A level index is out of range for the hierarchy to be written.
+    #[error("{path}: no level {level} in a hierarchy of {levels} levels")]
+    NoSuchLevel {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// The level asked for.
+        level: usize,
+        /// Number of levels of the hierarchy.
+        levels: usize,
     },
 }
 
