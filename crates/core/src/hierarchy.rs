@@ -1412,6 +1412,26 @@ fn edges_conflict(s: &Segment, t: &Segment) -> bool {
 }
 
 fn polygon_self_intersects(rings: &[Vec<Coord<f64>>]) -> bool {
+    let mut segs = segments(rings);
+    segs.sort_by(|s, t| s.min_x.total_cmp(&t.min_x));
+    for (i, s) in segs.iter().enumerate() {
+        for t in &segs[i + 1..] {
+            if t.min_x > s.max_x {
+                break;
+            }
+            if t.min_y > s.max_y || t.max_y < s.min_y {
+                continue;
+            }
+            if edges_conflict(s, t) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The edges of all rings of a polygon.
+fn segments(rings: &[Vec<Coord<f64>>]) -> Vec<Segment> {
     let mut segs: Vec<Segment> = Vec::new();
     for (ring, v) in rings.iter().enumerate() {
         let m = v.len();
@@ -1431,21 +1451,7 @@ fn polygon_self_intersects(rings: &[Vec<Coord<f64>>]) -> bool {
             });
         }
     }
-    segs.sort_by(|s, t| s.min_x.total_cmp(&t.min_x));
-    for (i, s) in segs.iter().enumerate() {
-        for t in &segs[i + 1..] {
-            if t.min_x > s.max_x {
-                break;
-            }
-            if t.min_y > s.max_y || t.max_y < s.min_y {
-                continue;
-            }
-            if edges_conflict(s, t) {
-                return true;
-            }
-        }
-    }
-    false
+    segs
 }
 
 #[cfg(test)]
@@ -1453,6 +1459,84 @@ fn polygon_self_intersects(rings: &[Vec<Coord<f64>>]) -> bool {
 mod tests {
     use super::*;
     use geo::{Polygon, polygon};
+    use proptest::prelude::*;
+
+    /// The naive twin of [`polygon_self_intersects`]: every pair of edges.
+    fn polygon_self_intersects_naive(rings: &[Vec<Coord<f64>>]) -> bool {
+        let segs = segments(rings);
+        segs.iter()
+            .enumerate()
+            .any(|(i, s)| segs[i + 1..].iter().any(|t| edges_conflict(s, t)))
+    }
+
+    /// The naive twin of [`find_overlaps`]: every pair, exact intersection area.
+    fn find_overlaps_naive(items: &[OverlapItem<'_>], tol: f64) -> Vec<(usize, usize, f64)> {
+        let mut out = Vec::new();
+        for a in 0..items.len() {
+            for b in a + 1..items.len() {
+                let area = items[a]
+                    .geometry
+                    .intersection(items[b].geometry)
+                    .unsigned_area();
+                if area > tol {
+                    out.push((a, b, area));
+                }
+            }
+        }
+        out
+    }
+
+    fn ring_strategy() -> impl Strategy<Value = Vec<Coord<f64>>> {
+        // Small integer grid: many collinear edges, shared vertices and touches.
+        prop::collection::vec((0i32..6, 0i32..6), 3..9).prop_map(|v| {
+            v.into_iter()
+                .map(|(x, y)| Coord {
+                    x: f64::from(x),
+                    y: f64::from(y),
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, rng_seed: prop::test_runner::RngSeed::Fixed(7), ..ProptestConfig::default() })]
+
+        #[test]
+        fn sweep_equals_naive_self_intersection(
+            shell in ring_strategy(),
+            hole in prop::option::of(ring_strategy()),
+        ) {
+            let mut rings = vec![ring_vertices(&LineString::new(shell))];
+            if let Some(h) = hole {
+                rings.push(ring_vertices(&LineString::new(h)));
+            }
+            prop_assume!(rings.iter().all(|r| r.len() >= 3));
+            prop_assert_eq!(polygon_self_intersects(&rings), polygon_self_intersects_naive(&rings));
+        }
+
+        #[test]
+        fn indexed_overlaps_equal_naive(
+            squares in prop::collection::vec((0i32..40, 0i32..40, 1i32..12), 1..25),
+            tol in 0.0f64..20.0,
+        ) {
+            let geoms: Vec<MultiPolygon<f64>> = squares
+                .iter()
+                .map(|&(x, y, s)| square(f64::from(x), f64::from(y), f64::from(s)))
+                .collect();
+            let items: Vec<OverlapItem<'_>> = geoms
+                .iter()
+                .enumerate()
+                .map(|(k, g)| OverlapItem { feature: k, id: "", geometry: g })
+                .collect();
+            let fast = find_overlaps(&items, tol);
+            let naive = find_overlaps_naive(&items, tol);
+            prop_assert_eq!(fast.len(), naive.len());
+            for (f, n) in fast.iter().zip(&naive) {
+                prop_assert_eq!((f.0, f.1), (n.0, n.1));
+                prop_assert!((f.2 - n.2).abs() < 1e-9);
+            }
+        }
+    }
 
     fn mp(p: Polygon<f64>) -> MultiPolygon<f64> {
         MultiPolygon::new(vec![p])
