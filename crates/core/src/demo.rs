@@ -1,1 +1,0 @@
-//! The seeded synthetic demo town "Musterstadt".
