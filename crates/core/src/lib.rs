@@ -13,6 +13,7 @@ mod demo;
 mod error;
 mod hierarchy;
 mod io;
+mod records;
 mod table;
 
 // One `pub use` line per module; each module owns its line.
@@ -36,4 +37,10 @@ pub use io::{
     CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
     write_atomic,
 };
-pub use table::TableError;
+pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
+pub use io::{write_counts_csv, write_counts_csv_to};
+pub use records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
+pub use table::{
+    CategorySet, CountTable, CountTables, TableError, age_group, aggregate, child_support_age_group,
+    count_blocks, fee_bracket_category,
+};
