@@ -1,7 +1,41 @@
-//! Python bindings of quartier.
+//! Python bindings of quartier: the extension module `quartier._quartier`.
+//!
+//! The wrappers are thin: every class holds a core value, and every O(n) call goes through
+//! [`detached`], which releases the GIL and maps the core's error to its Python exception.
+//! The Python package `quartier` (in `python/quartier`) re-exports what is public here.
+
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+mod exceptions;
+mod index;
+mod synthetic;
+
+/// Runs `f` with the GIL released and maps its error to the matching Python exception.
+///
+/// The one helper for every call into the core that does work proportional to its input, so
+/// other Python threads run meanwhile, and the one place where core errors become `PyErr`.
+pub(crate) fn detached<T, E, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    F: Send + FnOnce() -> Result<T, E>,
+    T: Send,
+    E: Send + Into<quartier::Error>,
+{
+    py.detach(f).map_err(|e| exceptions::to_pyerr(e.into()))
+}
 
 #[pymodule]
-fn _quartier(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _quartier(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<index::UnitIndex>()?;
+    // Outcome names by code, from the core, so the Python constants cannot drift.
+    let outcome_names: Vec<&str> = (0..=u8::MAX)
+        .map_while(quartier::Outcome::from_code)
+        .map(quartier::Outcome::as_str)
+        .collect();
+    m.add("_OUTCOME_NAMES", PyTuple::new(m.py(), outcome_names)?)?;
+    exceptions::register(m)?;
+    m.add_function(wrap_pyfunction!(synthetic::_synthetic, m)?)?;
+    m.add_function(wrap_pyfunction!(synthetic::_synthetic_index, m)?)?;
     Ok(())
 }
