@@ -18,6 +18,9 @@ type Synthetic<'py> = (
 );
 
 /// `_synthetic(n_blocks, n_points, boundary_share, seed) -> (ids, geojson, x, y)`.
+///
+/// Blocks are generated with `seed` and points with `seed + 1`, as the Rust bench
+/// `benches/benches/assign.rs` does (42 and 43), so the default data are the bench's data.
 #[pyfunction]
 #[pyo3(signature = (n_blocks, n_points, boundary_share, seed))]
 pub(crate) fn _synthetic(
@@ -29,7 +32,8 @@ pub(crate) fn _synthetic(
 ) -> PyResult<Synthetic<'_>> {
     let (ids, geojson, xs, ys) = detached(py, || {
         let blocks = quartier::synthetic_blocks(n_blocks, seed);
-        let (xs, ys) = quartier::synthetic_points(&blocks, n_points, boundary_share, seed);
+        let (xs, ys) =
+            quartier::synthetic_points(&blocks, n_points, boundary_share, seed.wrapping_add(1));
         let mut ids = Vec::with_capacity(blocks.len());
         let mut geojson = Vec::with_capacity(blocks.len());
         for (id, polygon) in &blocks {

@@ -113,7 +113,7 @@ def _synthetic(
         n_blocks: Number of blocks.
         n_points: Number of points.
         boundary_share: Share of points placed exactly on block edges and vertices.
-        seed: Random seed.
+        seed: Random seed of the blocks; the points use ``seed + 1`` (as the Rust bench).
 
     Returns:
         ``(ids, geojson, x, y)``: block ids, one GeoJSON geometry string per block (for
