@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import json
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -392,6 +393,36 @@ def test_assign_runs_concurrently_from_threads(town: Town) -> None:
         t.join()
     for r in results:
         np.testing.assert_array_equal(r, want)
+
+
+def test_assign_releases_the_gil() -> None:
+    # While a long assign runs in a thread, this thread keeps running Python code. Were the GIL
+    # held, its longest pause would be about the whole call.
+    index = _quartier._synthetic_index(2000, 9)
+    _, _, x, y = _quartier._synthetic(2000, 2_000_000, 0.05, 9)
+    best_ratio = np.inf
+    for _ in range(3):
+        done = threading.Event()
+        span = [0.0, 0.0]
+
+        def work() -> None:
+            span[0] = time.perf_counter()
+            index.assign(x, y)
+            span[1] = time.perf_counter()
+            done.set()
+
+        thread = threading.Thread(target=work)
+        last = time.perf_counter()
+        longest = 0.0
+        thread.start()
+        while not done.is_set():
+            now = time.perf_counter()
+            longest = max(longest, now - last)
+            last = now
+        thread.join()
+        call = span[1] - span[0]
+        best_ratio = min(best_ratio, longest / call)
+    assert best_ratio < 0.5, f"the main thread was paused for {best_ratio:.0%} of the call"
 
 
 # ---------------------------------------------------------------------------------------------
