@@ -13,16 +13,18 @@ mod demo;
 mod error;
 mod hierarchy;
 mod io;
+mod pipeline;
 mod records;
 mod table;
 
 // One `pub use` line per module; each module owns its line.
+#[doc(hidden)]
+pub use assign::synthetic::{synthetic_blocks, synthetic_points};
 pub use assign::{
     AssignError, AssignOptions, AssignSummary, Assignment, MAX_UNITS, Outcome, UnassignedReason,
     UnitIndex,
 };
-#[doc(hidden)]
-pub use assign::synthetic::{synthetic_blocks, synthetic_points};
+pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
 pub use error::Error;
 pub use hierarchy::{
     BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,
@@ -37,10 +39,10 @@ pub use io::{
     CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
     write_atomic,
 };
-pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
-pub use io::{write_counts_csv, write_counts_csv_to};
+pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
+pub use pipeline::{Counts, DatasetCounts, Protocol, count_records};
 pub use records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
 pub use table::{
-    CategorySet, CountTable, CountTables, TableError, age_group, aggregate, child_support_age_group,
-    count_blocks, fee_bracket_category,
+    CategorySet, CountTable, CountTables, TableError, age_group, aggregate,
+    child_support_age_group, count_blocks, fee_bracket_category,
 };

@@ -10,6 +10,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+mod assignment;
 mod counts;
 mod geojson;
 mod points;
@@ -18,6 +19,7 @@ pub use self::geojson::{
     BlockLayerSpec, GeoJsonProblem, JsonErrorKind, read_block_features, read_hierarchy,
     read_unit_features, read_units, write_units,
 };
+pub use assignment::write_assignment_csv;
 pub use counts::{write_counts_csv, write_counts_csv_to};
 pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
 
