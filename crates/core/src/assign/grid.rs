@@ -8,8 +8,10 @@
 //! - `INTERIOR | u`: every point that maps to the cell is covered by unit `u` and by no unit
 //!   with a smaller id — the answer needs no geometry at all;
 //! - `MIXED | l`: some boundary may pass through the cell; candidate list `l` (CSR arrays)
-//!   holds, in id order, every unit whose bounding box meets the cell, and the exact test
-//!   decides (the first candidate that covers the point wins).
+//!   holds every polygon whose bounding box meets the cell, ordered by unit id, and the
+//!   exact test decides (the first candidate that covers the point wins);
+//! - `SINGLE | p`: as `MIXED` with exactly one candidate polygon `p`, stored inline (one
+//!   memory access less for the most common kind of boundary cell).
 //!
 //! # Why an interior cell is exact
 //!
@@ -43,6 +45,7 @@ const VALUE_MASK: u32 = !TAG_MASK;
 const OUTSIDE: u32 = 0;
 const INTERIOR: u32 = 0b01 << 30;
 const MIXED: u32 = 0b10 << 30;
+const SINGLE: u32 = 0b11 << 30;
 
 /// Largest unit count or list count a cell can encode.
 pub(crate) const MAX_VALUE: usize = VALUE_MASK as usize;
@@ -54,15 +57,17 @@ pub(crate) enum CellAnswer<'a> {
     Outside,
     /// Covered by this unit (position), which has the smallest id of all covering units.
     Unit(u32),
-    /// Exact test needed against these candidate units (positions, in id order).
+    /// Exact test needed against these candidate polygons (part indexes, by unit id).
     Candidates(&'a [u32]),
+    /// Exact test needed against this one polygon (part index).
+    Single(u32),
     /// The grid was abandoned at build time (see [`MAX_LIST_ENTRIES`]); ask the R-tree.
     NoGrid,
 }
 
 /// Cap on candidate-list entries; a layout of many large overlapping units that would need
 /// more abandons the grid and queries go through the R-tree.
-pub(crate) const MAX_LIST_ENTRIES: usize = 4 * MAX_CELLS;
+pub(crate) const MAX_LIST_ENTRIES: usize = 2 * MAX_CELLS;
 
 /// A uniform grid over the units' extent.
 #[derive(Debug, Clone)]
@@ -73,7 +78,7 @@ pub(crate) struct Grid {
     ny: usize,
     cells: Vec<u32>,
     list_offsets: Vec<u32>,
-    list_units: Vec<u32>,
+    list_parts: Vec<u32>,
     cell_size: f64,
     interior_cells: usize,
     disabled: bool,
@@ -89,7 +94,7 @@ impl Grid {
             ny: 0,
             cells: Vec::new(),
             list_offsets: vec![0],
-            list_units: Vec::new(),
+            list_parts: Vec::new(),
             cell_size: 0.0,
             interior_cells: 0,
             disabled,
@@ -114,7 +119,7 @@ impl Grid {
             ny,
             cells: vec![OUTSIDE; nx * ny],
             list_offsets: vec![0],
-            list_units: Vec::new(),
+            list_parts: Vec::new(),
             cell_size,
             interior_cells: 0,
             disabled: false,
@@ -151,11 +156,12 @@ impl Grid {
         let cell = self.cells[self.row(y) * self.nx + self.col(x)];
         match cell & TAG_MASK {
             INTERIOR => CellAnswer::Unit(cell & VALUE_MASK),
+            SINGLE => CellAnswer::Single(cell & VALUE_MASK),
             MIXED => {
                 let l = (cell & VALUE_MASK) as usize;
                 let lo = self.list_offsets[l] as usize;
                 let hi = self.list_offsets[l + 1] as usize;
-                CellAnswer::Candidates(&self.list_units[lo..hi])
+                CellAnswer::Candidates(&self.list_parts[lo..hi])
             }
             _ => CellAnswer::Outside,
         }
@@ -217,15 +223,17 @@ impl Grid {
         marked
     }
 
-    /// Gives every marked cell its candidate list: the units whose part boxes meet it.
+    /// Gives every marked cell its candidate list: the parts whose boxes meet it.
     ///
     /// Returns `false` when the lists would exceed [`MAX_LIST_ENTRIES`].
     fn fill_lists(&mut self, core: &Core, marked: &[bool]) -> bool {
-        // (cell, rank) pairs for marked cells inside each part's box, mapped through the
-        // same monotone functions as the queries, so every covering unit is included.
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        for part in &core.parts.parts {
+        // (cell, rank, part) for marked cells inside each part's box, mapped through the
+        // same monotone functions as the queries, so every covering part is included.
+        let mut pairs: Vec<(u32, u32, u32)> = Vec::new();
+        for (index, part) in core.parts.parts.iter().enumerate() {
             let rank = core.rank[part.unit as usize];
+            // ok: parts <= MAX_VALUE (checked at index build).
+            let index = index as u32;
             let (c0, c1) = (self.col(part.bbox.min_x), self.col(part.bbox.max_x));
             let (r0, r1) = (self.row(part.bbox.min_y), self.row(part.bbox.max_y));
             for r in r0..=r1 {
@@ -236,32 +244,35 @@ impl Grid {
                             return false;
                         }
                         // ok: cell < MAX_CELLS < 2^32.
-                        pairs.push((cell as u32, rank));
+                        pairs.push((cell as u32, rank, index));
                     }
                 }
             }
         }
         pairs.sort_unstable();
-        pairs.dedup();
         let mut list: Vec<u32> = Vec::new();
-        let mut last: Option<(usize, u32)> = None; // (list id, first index in list_units)
+        let mut last: Option<(usize, u32)> = None; // (list id, first index in list_parts)
         let mut i = 0;
         while i < pairs.len() {
             let cell = pairs[i].0;
             list.clear();
             while i < pairs.len() && pairs[i].0 == cell {
-                list.push(core.by_rank[pairs[i].1 as usize]);
+                list.push(pairs[i].2);
                 i += 1;
             }
+            if let [single] = list[..] {
+                self.cells[cell as usize] = SINGLE | single;
+                continue;
+            }
             let id = match last {
-                Some((id, start)) if self.list_units[start as usize..] == list[..] => id,
+                Some((id, start)) if self.list_parts[start as usize..] == list[..] => id,
                 _ => {
                     let id = self.list_offsets.len() - 1;
                     // ok: at most one list per cell (< 2^22) and at most MAX_LIST_ENTRIES
                     // (< 2^25) entries, so both fit in u32.
-                    let start = self.list_units.len() as u32;
-                    self.list_units.extend_from_slice(&list);
-                    self.list_offsets.push(self.list_units.len() as u32);
+                    let start = self.list_parts.len() as u32;
+                    self.list_parts.extend_from_slice(&list);
+                    self.list_offsets.push(self.list_parts.len() as u32);
                     last = Some((id, start));
                     id
                 }
@@ -300,7 +311,7 @@ impl Grid {
                     None => {
                         // Never seen in practice (cells are far larger than an ulp); stay
                         // exact by sending the run's points to the exact test.
-                        let all = self.all_units_list(core);
+                        let all = self.all_parts_list(core);
                         MIXED | all
                     }
                 };
@@ -314,18 +325,23 @@ impl Grid {
         }
     }
 
-    /// The id of a list of all units in id order (appended once).
-    fn all_units_list(&mut self, core: &Core) -> u32 {
+    /// The id of a new list of all parts ordered by unit id.
+    fn all_parts_list(&mut self, core: &Core) -> u32 {
         let id = self.list_offsets.len() - 1;
-        self.list_units.extend_from_slice(&core.by_rank);
-        // ok: fallback list; sizes checked at index build (units <= MAX_VALUE).
-        self.list_offsets.push(self.list_units.len() as u32);
+        let mut all: Vec<(u32, u32)> = (0..core.parts.parts.len())
+            // ok: parts <= MAX_VALUE (checked at index build).
+            .map(|p| (core.rank[core.parts.parts[p].unit as usize], p as u32))
+            .collect();
+        all.sort_unstable();
+        self.list_parts.extend(all.into_iter().map(|(_, p)| p));
+        // ok: fallback only, never seen in practice; sizes as above.
+        self.list_offsets.push(self.list_parts.len() as u32);
         id as u32
     }
 
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        (self.cells.capacity() + self.list_offsets.capacity() + self.list_units.capacity()) * 4
+        (self.cells.capacity() + self.list_offsets.capacity() + self.list_parts.capacity()) * 4
     }
 
     /// Grid statistics: (columns, rows, cell size in metres, interior cells, mixed lists).
