@@ -1,7 +1,7 @@
 //! Python bindings of quartier: the extension module `quartier._quartier`.
 //!
 //! The wrappers are thin: every class holds a core value, and every O(n) call goes through
-//! [`detached`], which releases the GIL and maps the core's error to its Python exception.
+//! `detached`, which releases the GIL and maps the core's error to its Python exception.
 //! The Python package `quartier` (in `python/quartier`) re-exports what is public here.
 
 use pyo3::prelude::*;
