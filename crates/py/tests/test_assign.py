@@ -354,6 +354,12 @@ def test_length_mismatch_is_assign_error_and_value_error(town: Town) -> None:
     assert "3" in str(info.value) and "4" in str(info.value)
 
 
+@pytest.mark.parametrize("snap", [-1.0, float("nan")])
+def test_invalid_snap_distance_is_assign_error(town: Town, snap: float) -> None:
+    with pytest.raises(quartier.AssignError, match="snap distance"):
+        town.index.assign(np.zeros(2), np.zeros(2), snap=snap)
+
+
 def test_snap_is_keyword_only(town: Town) -> None:
     with pytest.raises(TypeError):
         town.index.assign(np.zeros(1), np.zeros(1), 1.0)  # type: ignore[misc]
