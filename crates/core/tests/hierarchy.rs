@@ -956,3 +956,39 @@ fn ten_thousand_blocks_in_seconds() {
     eprintln!("jittered: build {:?}", t.elapsed());
     assert!(report.is_empty(), "{report}");
 }
+
+/// Regression (issue 2): without serde_json's `float_roundtrip`, some 17-digit coordinates
+/// were parsed one ulp off, so a point exactly on a vertex fell outside its own unit.
+#[test]
+fn geojson_coordinates_round_trip_exactly() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(17);
+    let coords: Vec<(f64, f64)> = (0..2000)
+        .map(|_| {
+            (
+                460_000.0 + rng.random::<f64>() * 1000.0,
+                5_780_000.0 + rng.random::<f64>() * 1000.0,
+            )
+        })
+        .collect();
+    let mut features = Vec::new();
+    for (i, (x, y)) in coords.iter().enumerate() {
+        features.push(format!(
+            r#"{{"type":"Feature","properties":{{"id":"u{i}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x:?},{y:?}],[{},{y:?}],[{x:?},{}],[{x:?},{y:?}]]]}}}}"#,
+            x + 1.0,
+            y + 1.0
+        ));
+    }
+    let text = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u.geojson");
+    std::fs::write(&path, text).unwrap();
+    let units = quartier::read_units(&path, "id").unwrap();
+    for ((_, mp), (x, y)) in units.iter().zip(&coords) {
+        let first = mp.0[0].exterior().0[0];
+        assert_eq!((first.x.to_bits(), first.y.to_bits()), (x.to_bits(), y.to_bits()));
+    }
+}
