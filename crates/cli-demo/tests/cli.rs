@@ -1,4 +1,5 @@
 //! Runs the `quartier` binary and checks stdout, files and exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
 use std::path::Path;

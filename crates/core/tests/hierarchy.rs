@@ -989,6 +989,9 @@ fn geojson_coordinates_round_trip_exactly() {
     let units = quartier::read_units(&path, "id").unwrap();
     for ((_, mp), (x, y)) in units.iter().zip(&coords) {
         let first = mp.0[0].exterior().0[0];
-        assert_eq!((first.x.to_bits(), first.y.to_bits()), (x.to_bits(), y.to_bits()));
+        assert_eq!(
+            (first.x.to_bits(), first.y.to_bits()),
+            (x.to_bits(), y.to_bits())
+        );
     }
 }
