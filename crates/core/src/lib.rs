@@ -32,8 +32,9 @@ pub use hierarchy::{
     UnitId, ValidationReport,
 };
 pub use io::{
-    BlockLayerSpec, GeoJsonProblem, JsonErrorKind, read_block_features, read_hierarchy,
-    read_unit_features, read_units, write_units,
+    BlockLayerSpec, GeoJsonProblem, JsonErrorKind, ShapefileProblem, read_block_features,
+    read_hierarchy, read_unit_features, read_units, read_units_geojson, read_units_shapefile,
+    write_units,
 };
 pub use io::{
     CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,

@@ -30,6 +30,17 @@ impl UnitIndex {
     #[pyo3(signature = (path, id_field))]
     fn from_geojson(py: Python<'_>, path: PathBuf, id_field: &str) -> PyResult<Self> {
         let inner = detached(py, || {
+            let units = quartier::read_units_geojson(&path, id_field)?;
+            Ok::<_, quartier::Error>(quartier::UnitIndex::new(units)?)
+        })?;
+        Ok(Self::new(inner))
+    }
+
+    /// Reads units from a GeoJSON file or a Shapefile (`.shp`) and indexes them.
+    #[staticmethod]
+    #[pyo3(signature = (path, id_field))]
+    fn from_file(py: Python<'_>, path: PathBuf, id_field: &str) -> PyResult<Self> {
+        let inner = detached(py, || {
             let units = quartier::read_units(&path, id_field)?;
             Ok::<_, quartier::Error>(quartier::UnitIndex::new(units)?)
         })?;

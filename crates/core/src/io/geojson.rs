@@ -567,7 +567,7 @@ pub fn read_unit_features(
 ///
 /// [`IoError::File`] when the file cannot be read; [`IoError::GeoJson`] as for
 /// [`read_block_features`], and for a missing or invalid geometry or a duplicate id.
-pub fn read_units(
+pub fn read_units_geojson(
     path: &Path,
     id_field: &str,
 ) -> Result<Vec<(UnitId, MultiPolygon<f64>)>, IoError> {

@@ -14,11 +14,13 @@ mod assignment;
 mod counts;
 mod geojson;
 mod points;
+mod shapefile;
 
 pub use self::geojson::{
     BlockLayerSpec, GeoJsonProblem, JsonErrorKind, read_block_features, read_hierarchy,
-    read_unit_features, read_units, write_units,
+    read_unit_features, read_units_geojson, write_units,
 };
+pub use self::shapefile::{ShapefileProblem, read_units_shapefile};
 pub use assignment::write_assignment_csv;
 pub use counts::{write_counts_csv, write_counts_csv_to};
 pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
@@ -56,6 +58,18 @@ pub enum IoError {
         /// What is wrong.
         problem: GeoJsonProblem,
     },
+    /// A Shapefile or one of its records is unusable.
+    #[error("{path}{}{}: {problem}", record.map(|r| format!(", record {r}")).unwrap_or_default(), field.as_deref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
+    Shapefile {
+        /// The file concerned (the `.shp`).
+        path: PathBuf,
+        /// 0-based index of the record concerned, if any.
+        record: Option<usize>,
+        /// The attribute concerned, if any.
+        field: Option<String>,
+        /// What is wrong.
+        problem: ShapefileProblem,
+    },
     /// A level index is out of range for the hierarchy to be written.
     #[error("{path}: no level {level} in a hierarchy of {levels} levels")]
     NoSuchLevel {
@@ -74,6 +88,34 @@ impl IoError {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+/// Reads a flat polygon layer (ids from `id_field`, file order) from a GeoJSON
+/// FeatureCollection or, for a path ending in `.shp`, a Shapefile.
+///
+/// # Examples
+///
+/// ```no_run
+/// let units = quartier::read_units("blocks.geojson".as_ref(), "block_id")?;
+/// let index = quartier::UnitIndex::new(units)?;
+/// # Ok::<(), quartier::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`read_units_geojson`] or [`read_units_shapefile`].
+pub fn read_units(
+    path: &Path,
+    id_field: &str,
+) -> Result<Vec<(crate::hierarchy::UnitId, geo::MultiPolygon<f64>)>, IoError> {
+    let is_shp = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    if is_shp {
+        read_units_shapefile(path, id_field)
+    } else {
+        read_units_geojson(path, id_field)
     }
 }
 

@@ -67,6 +67,29 @@ class UnitIndex:
             AssignError: The units cannot be indexed, e.g. duplicate ids (a ``ValueError``).
         """
 
+    @staticmethod
+    def from_file(path: str | PathLike[str], id_field: str) -> UnitIndex:
+        """Reads units from a GeoJSON file or an ESRI Shapefile and indexes them.
+
+        A path ending in ``.shp`` is read as a Shapefile (with its ``.shx`` and ``.dbf``),
+        anything else as GeoJSON.
+
+        Args:
+            path: The layer, in the project CRS (metres).
+            id_field: The attribute holding each unit's id.
+
+        Returns:
+            The index over all features, in file order.
+
+        Raises:
+            QuartierIOError: The file cannot be read or parsed (an ``OSError``); the message
+                names the file, the feature or record and the field.
+            AssignError: The units cannot be indexed (a ``ValueError``).
+
+        Example:
+            >>> index = quartier.UnitIndex.from_file("lor_planungsraeume_2021.shp", "PLR_ID")
+        """
+
     def assign(
         self,
         x: npt.NDArray[np.float64],
