@@ -47,3 +47,8 @@ pub use table::{
     CategorySet, CountTable, CountTables, TableError, age_group, aggregate,
     child_support_age_group, count_blocks, fee_bracket_category,
 };
+
+/// The README's Rust example, compiled as a doctest so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
