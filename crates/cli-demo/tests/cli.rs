@@ -69,10 +69,14 @@ fn demo_writes_layers_counts_and_protocol_deterministically() {
         .skip(1)
         .map(|v| v.parse().unwrap())
         .collect();
-    let [read, assigned, snapped, invalid, outside] = resident_line[..] else {
+    let [read, assigned, snapped, no_coordinate, invalid, outside] = resident_line[..] else {
         panic!("{protocol}")
     };
-    assert_eq!(read, assigned + snapped + invalid + outside);
+    assert_eq!(read, assigned + snapped + no_coordinate + invalid + outside);
+    assert!(
+        no_coordinate > 0 && invalid > 0 && outside > 0 && snapped > 0,
+        "{protocol}"
+    );
     let town = fs::read_to_string(a.join("counts_resident_gemeinde.csv")).unwrap();
     let total: u64 = town
         .lines()

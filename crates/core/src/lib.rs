@@ -41,7 +41,7 @@ pub use io::{
     write_atomic,
 };
 pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
-pub use pipeline::{Counts, DatasetCounts, Protocol, count_records};
+pub use pipeline::{Counts, DatasetCounts, DatasetProtocol, Protocol, count_records};
 pub use records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
 pub use table::{
     CategorySet, CountTable, CountTables, TableError, age_group, aggregate,

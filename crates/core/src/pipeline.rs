@@ -19,9 +19,43 @@ pub struct DatasetCounts {
     /// Which records were counted.
     pub kind: RecordKind,
     /// Assignment outcomes of the records; `summary.total` is the number of records read.
+    /// Records without a position are among `summary.invalid_coordinate`.
     pub summary: AssignSummary,
+    /// Records that had no position at all (a subset of `summary.invalid_coordinate`).
+    pub no_coordinate: usize,
     /// Count tables, one per level, from the top to the blocks.
     pub tables: CountTables,
+}
+
+/// Where the records of one dataset ended: every record in exactly one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatasetProtocol {
+    /// Which records.
+    pub kind: RecordKind,
+    /// Records read.
+    pub read: usize,
+    /// Covered by a block.
+    pub assigned: usize,
+    /// Outside every block but within the snap distance of one.
+    pub snapped: usize,
+    /// Unassigned: the record has no position.
+    pub no_coordinate: usize,
+    /// Unassigned: a coordinate is NaN or infinite.
+    pub invalid_coordinate: usize,
+    /// Unassigned: outside every block (and not snapped).
+    pub outside: usize,
+}
+
+impl DatasetProtocol {
+    /// Whether the outcome counts add up to the records read.
+    pub fn is_balanced(&self) -> bool {
+        self.read
+            == self.assigned
+                + self.snapped
+                + self.no_coordinate
+                + self.invalid_coordinate
+                + self.outside
+    }
 }
 
 /// The protocol of a counting run: per dataset, records read and where each one ended.
@@ -30,16 +64,14 @@ pub struct DatasetCounts {
 /// prints.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Protocol {
-    /// One line per dataset, in [`RecordKind::ALL`] order.
-    pub datasets: Vec<(RecordKind, AssignSummary)>,
+    /// One entry per dataset, in [`RecordKind::ALL`] order.
+    pub datasets: Vec<DatasetProtocol>,
 }
 
 impl Protocol {
     /// Whether every dataset's outcome counts add up to its records read.
     pub fn is_balanced(&self) -> bool {
-        self.datasets
-            .iter()
-            .all(|(_, s)| s.total == s.assigned + s.snapped + s.invalid_coordinate + s.outside)
+        self.datasets.iter().all(DatasetProtocol::is_balanced)
     }
 }
 
@@ -47,19 +79,26 @@ impl fmt::Display for Protocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<14} {:>8} {:>9} {:>8} {:>19} {:>8}",
-            "dataset", "read", "assigned", "snapped", "invalid_coordinate", "outside"
+            "{:<14} {:>8} {:>9} {:>8} {:>14} {:>19} {:>8}",
+            "dataset",
+            "read",
+            "assigned",
+            "snapped",
+            "no_coordinate",
+            "invalid_coordinate",
+            "outside"
         )?;
-        for (kind, s) in &self.datasets {
+        for d in &self.datasets {
             writeln!(
                 f,
-                "{:<14} {:>8} {:>9} {:>8} {:>19} {:>8}",
-                kind.name(),
-                s.total,
-                s.assigned,
-                s.snapped,
-                s.invalid_coordinate,
-                s.outside
+                "{:<14} {:>8} {:>9} {:>8} {:>14} {:>19} {:>8}",
+                d.kind.name(),
+                d.read,
+                d.assigned,
+                d.snapped,
+                d.no_coordinate,
+                d.invalid_coordinate,
+                d.outside
             )?;
         }
         Ok(())
@@ -76,8 +115,17 @@ pub struct Counts {
 impl Counts {
     /// The protocol: records read and outcome counts per dataset.
     pub fn protocol(&self) -> Protocol {
+        let entry = |d: &DatasetCounts| DatasetProtocol {
+            kind: d.kind,
+            read: d.summary.total,
+            assigned: d.summary.assigned,
+            snapped: d.summary.snapped,
+            no_coordinate: d.no_coordinate,
+            invalid_coordinate: d.summary.invalid_coordinate - d.no_coordinate,
+            outside: d.summary.outside,
+        };
         Protocol {
-            datasets: self.datasets.iter().map(|d| (d.kind, d.summary)).collect(),
+            datasets: self.datasets.iter().map(entry).collect(),
         }
     }
 }
@@ -85,7 +133,8 @@ impl Counts {
 /// Assigns every record to a block of `hierarchy` and counts the records per level.
 ///
 /// Each record ends in exactly one place: assigned, snapped (with
-/// `options.snap_distance`), or unassigned with a reason; unassigned records are in the
+/// `options.snap_distance`), or unassigned with a reason (no coordinate, invalid coordinate,
+/// outside every block); unassigned records are in the
 /// protocol but in no table. The block table's total equals `assigned + snapped`, and every
 /// upper level sums its blocks exactly.
 ///
@@ -128,6 +177,7 @@ pub fn count_records(
         datasets.push(DatasetCounts {
             kind,
             summary: *assignment.summary(),
+            no_coordinate: records.without_position(kind),
             tables,
         });
     }

@@ -19,11 +19,21 @@ use crate::table::{CategorySet, age_group, child_support_age_group, fee_bracket_
 /// assert_eq!(p.x(), 460_000.0);
 /// assert!(!format!("{p:?}").contains("460"));
 /// ```
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 pub struct Position {
     x: f64,
     y: f64,
 }
+
+/// Positions are equal when their coordinates are bit-identical: a record with a NaN
+/// coordinate equals itself (so record lists compare as expected), and `0.0 != -0.0`.
+impl PartialEq for Position {
+    fn eq(&self, other: &Self) -> bool {
+        self.x.to_bits() == other.x.to_bits() && self.y.to_bits() == other.y.to_bits()
+    }
+}
+
+impl Eq for Position {}
 
 impl Position {
     /// A position from easting `x` and northing `y` in metres.
@@ -166,14 +176,20 @@ impl RecordKind {
 struct Columns {
     xs: Vec<f64>,
     ys: Vec<f64>,
+    /// Records without a position.
+    missing: usize,
 }
 
 impl Columns {
     fn of<'a>(positions: impl Iterator<Item = &'a Option<Position>>) -> Self {
+        let mut missing = 0;
         let (xs, ys) = positions
-            .map(|p| p.map_or((f64::NAN, f64::NAN), |p| (p.x, p.y)))
+            .map(|p| {
+                missing += usize::from(p.is_none());
+                p.map_or((f64::NAN, f64::NAN), |p| (p.x, p.y))
+            })
             .unzip();
-        Self { xs, ys }
+        Self { xs, ys, missing }
     }
 }
 
@@ -276,6 +292,12 @@ impl Records {
     /// True when there is no record of any kind.
     pub fn is_empty(&self) -> bool {
         RecordKind::ALL.iter().all(|&k| self.len(k) == 0)
+    }
+
+    /// Number of records of a kind that have no position at all (as opposed to a position
+    /// with a non-finite coordinate); both show as `NaN` in [`Records::coordinates`].
+    pub fn without_position(&self, kind: RecordKind) -> usize {
+        self.columns[Self::slot(kind)].missing
     }
 
     /// The coordinate columns `(xs, ys)` of a kind of record, in record order; `NaN` in both

@@ -68,7 +68,9 @@ fn demo_counts_roll_up_and_account_for_every_record() {
         let planted = town.planted(kind);
         assert_eq!(
             unassigned as usize,
-            planted.far_outside.len() + planted.no_position.len()
+            planted.far_outside.len()
+                + planted.no_position.len()
+                + planted.invalid_coordinate.len()
         );
         assert_eq!(blocks.total() + unassigned, town.records.len(kind) as u64);
         let tables = aggregate(h, &blocks).unwrap();

@@ -121,7 +121,8 @@ impl Default for DemoConfig {
 ///
 /// With [`DemoTown::SNAP_DISTANCE_M`] the assignment ends as follows: `on_shared_edge`
 /// assigned (to the block with the smaller id), `in_street` snapped, `far_outside` outside
-/// every unit, `no_position` without (valid) coordinate. Every other record of the town lies
+/// every unit, `no_position` without a position, `invalid_coordinate` with a NaN or infinite
+/// coordinate (both unassigned as invalid coordinates). Every other record of the town lies
 /// strictly inside a block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Planted {
@@ -133,6 +134,8 @@ pub struct Planted {
     pub far_outside: Vec<usize>,
     /// Records with no position.
     pub no_position: Vec<usize>,
+    /// Records with a NaN or infinite coordinate.
+    pub invalid_coordinate: Vec<usize>,
 }
 
 impl Planted {
@@ -142,6 +145,7 @@ impl Planted {
             + self.in_street.len()
             + self.far_outside.len()
             + self.no_position.len()
+            + self.invalid_coordinate.len()
     }
 
     /// True when nothing was planted.
@@ -742,6 +746,11 @@ fn population(
         for _ in 0..n_none {
             spots.push((None, 3));
         }
+        // A broken export: one coordinate NaN, or infinite.
+        spots.push((Some([f64::NAN, CENTRE[1]]), 4));
+        if kind_slot == 0 {
+            spots.push((Some([CENTRE[0], f64::INFINITY]), 4));
+        }
         let base = [residents.len(), kita.len(), child_support.len()][kind_slot];
         for (k, (p, what)) in spots.into_iter().enumerate() {
             let position = p.map(|p| Position::new(p[0], p[1]));
@@ -765,7 +774,8 @@ fn population(
                 0 => &mut list.on_shared_edge,
                 1 => &mut list.in_street,
                 2 => &mut list.far_outside,
-                _ => &mut list.no_position,
+                3 => &mut list.no_position,
+                _ => &mut list.invalid_coordinate,
             };
             target.push(base + k);
         }
