@@ -1069,32 +1069,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "timing probe, run with --release --ignored --nocapture"]
-    #[allow(clippy::print_stderr)]
-    fn timing_probe() {
-        use std::time::Instant;
-        let blocks = synthetic::synthetic_blocks(10_000, 42);
-        let (xs, ys) = synthetic::synthetic_points(&blocks, 1_000_000, 0.05, 43);
-        let index = UnitIndex::new(blocks).unwrap();
-        let opts = AssignOptions::default();
-        // Row-major by 8 m cells: what spatially sorted input gains.
-        let mut order: Vec<usize> = (0..xs.len()).collect();
-        order.sort_by_key(|&i| ((ys[i] / 8.0) as i64, (xs[i] / 8.0) as i64));
-        let sx: Vec<f64> = order.iter().map(|&i| xs[i]).collect();
-        let sy: Vec<f64> = order.iter().map(|&i| ys[i]).collect();
-        for _ in 0..3 {
-            let t = Instant::now();
-            let a = index.assign(&xs, &ys, &opts).unwrap();
-            let t_shuffled = t.elapsed();
-            let t = Instant::now();
-            let b = index.assign(&sx, &sy, &opts).unwrap();
-            let t_sorted = t.elapsed();
-            assert_eq!(a.summary(), b.summary());
-            eprintln!("shuffled input {t_shuffled:?}, sorted input {t_sorted:?}");
-        }
-    }
-
-    #[test]
     fn index_is_send_sync() {
         fn check<T: Send + Sync>() {}
         check::<UnitIndex>();
