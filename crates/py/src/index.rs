@@ -17,9 +17,30 @@ pub(crate) struct UnitIndex {
     inner: quartier::UnitIndex,
 }
 
+/// The signature of the core's unit-layer readers.
+type ReadUnits =
+    fn(
+        &std::path::Path,
+        &str,
+    ) -> Result<Vec<(quartier::UnitId, geo_types::MultiPolygon<f64>)>, quartier::IoError>;
+
 impl UnitIndex {
     pub(crate) fn new(inner: quartier::UnitIndex) -> Self {
         Self { inner }
+    }
+
+    /// Reads a layer with `read` and indexes it, with the GIL released.
+    fn read(
+        py: Python<'_>,
+        path: &std::path::Path,
+        id_field: &str,
+        read: ReadUnits,
+    ) -> PyResult<Self> {
+        let inner = detached(py, || {
+            let units = read(path, id_field)?;
+            Ok::<_, quartier::Error>(quartier::UnitIndex::new(units)?)
+        })?;
+        Ok(Self::new(inner))
     }
 }
 
@@ -29,22 +50,14 @@ impl UnitIndex {
     #[staticmethod]
     #[pyo3(signature = (path, id_field))]
     fn from_geojson(py: Python<'_>, path: PathBuf, id_field: &str) -> PyResult<Self> {
-        let inner = detached(py, || {
-            let units = quartier::read_units_geojson(&path, id_field)?;
-            Ok::<_, quartier::Error>(quartier::UnitIndex::new(units)?)
-        })?;
-        Ok(Self::new(inner))
+        Self::read(py, &path, id_field, quartier::read_units_geojson)
     }
 
     /// Reads units from a GeoJSON file or a Shapefile (`.shp`) and indexes them.
     #[staticmethod]
     #[pyo3(signature = (path, id_field))]
     fn from_file(py: Python<'_>, path: PathBuf, id_field: &str) -> PyResult<Self> {
-        let inner = detached(py, || {
-            let units = quartier::read_units(&path, id_field)?;
-            Ok::<_, quartier::Error>(quartier::UnitIndex::new(units)?)
-        })?;
-        Ok(Self::new(inner))
+        Self::read(py, &path, id_field, quartier::read_units)
     }
 
     /// Assigns every point to a unit; returns `(unit, outcome)` arrays in input order.
