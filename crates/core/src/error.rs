@@ -1,6 +1,7 @@
 //! The crate's umbrella error: one variant per fallible module.
 
 use crate::assign::AssignError;
+use crate::disclosure::DisclosureError;
 use crate::hierarchy::HierarchyError;
 use crate::io::IoError;
 use crate::table::TableError;
@@ -21,6 +22,9 @@ pub enum Error {
     /// Counting records into tables failed.
     #[error(transparent)]
     Table(#[from] TableError),
+    /// Disclosure control (suppression, audit) failed.
+    #[error(transparent)]
+    Disclosure(#[from] DisclosureError),
     /// Reading or writing a file failed.
     #[error(transparent)]
     Io(#[from] IoError),

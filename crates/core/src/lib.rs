@@ -10,6 +10,7 @@
 
 mod assign;
 mod demo;
+mod disclosure;
 mod error;
 mod hierarchy;
 mod io;
@@ -25,6 +26,10 @@ pub use assign::{
     UnitIndex,
 };
 pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
+pub use disclosure::{
+    Additivity, CellKey, CellStatus, DisclosureError, FrequencyRule, Grouping, Layer, LinkedTables,
+    Zeros, primary_suppression,
+};
 pub use error::Error;
 pub use hierarchy::{
     BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,

@@ -1,0 +1,161 @@
+//! Statistical disclosure control of count tables: primary suppression, secondary
+//! suppression over all linked tables in one model, and an audit of what an attacker can
+//! recover.
+//!
+//! The unit of protection is a [`LinkedTables`] model: all tables of one dataset — every
+//! level of the hierarchy and every other grouping of blocks, each with its row totals — and
+//! the additivity constraints that link them. Protecting the tables one after another would
+//! let an attacker difference suppressed cells back out; protecting them in one model does
+//! not.
+
+mod model;
+
+pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables};
+
+use crate::hierarchy::UnitId;
+
+/// Errors of disclosure control.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisclosureError {
+    /// The block table does not have one row per block of the hierarchy.
+    #[error("the block table has {rows} rows, the hierarchy {blocks} blocks")]
+    BlockTableShape {
+        /// Rows of the block table.
+        rows: usize,
+        /// Blocks of the hierarchy.
+        blocks: usize,
+    },
+    /// A grouping was made for another hierarchy (its block count differs).
+    #[error("grouping `{grouping}` was made for another hierarchy")]
+    GroupingShape {
+        /// The grouping's name.
+        grouping: String,
+    },
+    /// A grouping names a block that is not in the hierarchy.
+    #[error("grouping `{grouping}` names block {block}, which is not in the hierarchy")]
+    UnknownBlock {
+        /// The grouping's name.
+        grouping: String,
+        /// The unknown block id.
+        block: UnitId,
+    },
+    /// A grouping puts one block into two groups.
+    #[error("grouping `{grouping}` puts block {block} into two groups")]
+    BlockInTwoGroups {
+        /// The grouping's name.
+        grouping: String,
+        /// The block id.
+        block: UnitId,
+    },
+    /// A unit below the top level has no parent, or a parent out of range.
+    #[error("the hierarchy has a unit without a valid parent")]
+    BrokenHierarchy,
+    /// A status vector does not have one entry per cell of the model.
+    #[error("{statuses} cell statuses for a model of {cells} cells")]
+    StatusLength {
+        /// Length of the status vector.
+        statuses: usize,
+        /// Cells of the model.
+        cells: usize,
+    },
+}
+
+/// What happens to a cell: published, or suppressed and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CellStatus {
+    /// The value is published.
+    Published,
+    /// Suppressed because the cell itself is sensitive (primary rule).
+    Primary,
+    /// Suppressed to protect another suppressed cell (secondary / complementary).
+    Secondary,
+}
+
+impl CellStatus {
+    /// `published`, `primary` or `secondary`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Primary => "primary",
+            Self::Secondary => "secondary",
+        }
+    }
+
+    /// Whether the value is withheld.
+    pub fn is_suppressed(self) -> bool {
+        self != Self::Published
+    }
+}
+
+/// Whether zero cells are sensitive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zeros {
+    /// Zeros are published (the usual rule: a zero reveals no person).
+    #[default]
+    Publish,
+    /// Zeros are primary-suppressed too (where "nobody in this block receives X" is itself
+    /// sensitive).
+    Suppress,
+}
+
+/// The frequency rule of primary suppression: a cell with `0 < n < k` is sensitive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrequencyRule {
+    /// The minimum frequency; German official statistics commonly use 3.
+    pub k: u64,
+    /// Whether zeros are sensitive too.
+    pub zeros: Zeros,
+}
+
+impl Default for FrequencyRule {
+    fn default() -> Self {
+        Self {
+            k: 3,
+            zeros: Zeros::Publish,
+        }
+    }
+}
+
+impl FrequencyRule {
+    /// Whether a count is sensitive under this rule.
+    pub fn is_sensitive(&self, n: u64) -> bool {
+        match (n, self.zeros) {
+            (0, Zeros::Suppress) => true,
+            (0, Zeros::Publish) => false,
+            (n, _) => n < self.k,
+        }
+    }
+}
+
+/// Primary suppression: the status of every cell of `tables` under `rule` (`Primary` where
+/// sensitive, `Published` elsewhere). Applies to every cell of every linked table, totals
+/// included.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{CellStatus, FrequencyRule, primary_suppression};
+/// # let town = quartier::musterstadt(1)?;
+/// # let counts = quartier::count_records(&town.hierarchy, &town.records, &Default::default())?;
+/// # let blocks = counts.datasets[0].tables.blocks();
+/// let tables = quartier::LinkedTables::new(&town.hierarchy, blocks, &[])?;
+/// let status = primary_suppression(&tables, &FrequencyRule::default());
+/// for (v, s) in tables.values().iter().zip(&status) {
+///     assert_eq!(*s == CellStatus::Primary, (1..3).contains(v));
+/// }
+/// # Ok::<(), quartier::Error>(())
+/// ```
+pub fn primary_suppression(tables: &LinkedTables, rule: &FrequencyRule) -> Vec<CellStatus> {
+    tables
+        .values()
+        .iter()
+        .map(|&n| {
+            if rule.is_sensitive(n) {
+                CellStatus::Primary
+            } else {
+                CellStatus::Published
+            }
+        })
+        .collect()
+}
