@@ -27,8 +27,9 @@ pub use assign::{
 };
 pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
 pub use disclosure::{
-    Additivity, CellKey, CellStatus, DisclosureError, FrequencyRule, Grouping, Layer, LinkedTables,
-    Zeros, primary_suppression,
+    AUDIT_TOLERANCE, Additivity, AuditReport, CellAudit, CellKey, CellStatus, DisclosureError,
+    FrequencyRule, Grouping, IntervalKind, Layer, LinkedTables, Zeros, audit, audit_exact,
+    audit_naive, primary_suppression,
 };
 pub use error::Error;
 pub use hierarchy::{

@@ -8,8 +8,12 @@
 //! let an attacker difference suppressed cells back out; protecting them in one model does
 //! not.
 
+mod audit;
 mod model;
 
+pub use audit::{
+    AUDIT_TOLERANCE, AuditReport, CellAudit, IntervalKind, audit, audit_exact, audit_naive,
+};
 pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables};
 
 use crate::hierarchy::UnitId;
@@ -58,6 +62,14 @@ pub enum DisclosureError {
         statuses: usize,
         /// Cells of the model.
         cells: usize,
+    },
+    /// The LP solver of the audit failed (names the cell index only, never a value).
+    #[error("the lp solver failed on the interval of cell {cell}: {reason}")]
+    Solver {
+        /// Index of the cell whose interval was being solved.
+        cell: usize,
+        /// The solver's own description of the failure.
+        reason: String,
     },
 }
 
