@@ -31,6 +31,9 @@ pub use disclosure::{
     FrequencyRule, Grouping, IntervalKind, Layer, LinkedTables, Zeros, audit, audit_exact,
     audit_naive, primary_suppression,
 };
+pub use disclosure::{
+    IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
+};
 pub use error::Error;
 pub use hierarchy::{
     BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,

@@ -10,11 +10,15 @@
 
 mod audit;
 mod model;
+mod secondary;
 
 pub use audit::{
     AUDIT_TOLERANCE, AuditReport, CellAudit, IntervalKind, audit, audit_exact, audit_naive,
 };
 pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables};
+pub use secondary::{
+    IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
+};
 
 use crate::hierarchy::UnitId;
 
@@ -62,6 +66,23 @@ pub enum DisclosureError {
         statuses: usize,
         /// Cells of the model.
         cells: usize,
+    },
+    /// Secondary suppression found recoverable cells with no published cell left around them
+    /// to suppress.
+    #[error(
+        "{cells} suppressed cells stay recoverable and no published cell is left to protect them"
+    )]
+    SecondaryUnprotectable {
+        /// Number of such cells.
+        cells: usize,
+    },
+    /// Secondary suppression ran out of rounds with cells still exposed.
+    #[error("secondary suppression left {exposed} cells exposed after {rounds} rounds")]
+    SecondaryNoConvergence {
+        /// Rounds run.
+        rounds: usize,
+        /// Cells still exposed.
+        exposed: usize,
     },
     /// The LP solver of the audit failed (names the cell index only, never a value).
     #[error("the lp solver failed on the interval of cell {cell}: {reason}")]
