@@ -133,7 +133,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("hierarchy/10k_blocks");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5))
+        .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Elements(blocks.len() as u64));
     g.bench_function("read_block_features (GeoJSON)", |b| {
         b.iter(|| black_box(read_block_features(&path, &spec).unwrap()))

@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("pipeline/generate");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+        .measurement_time(Duration::from_secs(10));
     g.bench_function("musterstadt (demo town)", |b| {
         b.iter(|| black_box(musterstadt(black_box(42)).unwrap()))
     });
@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("pipeline/count_records");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+        .measurement_time(Duration::from_secs(10));
     for (label, town) in [("demo town", &demo), ("scaled town", &big)] {
         g.throughput(Throughput::Elements(records(town) as u64));
         g.bench_function(format!("count_records snap 5 m ({label})"), |b| {
