@@ -187,7 +187,12 @@ impl std::fmt::Display for AuditReport {
 ///    generalises to margins and hierarchy levels). The search verifies `A d = 0` exactly, so any
 ///    direction it returns is valid. Then `x + t d` is feasible for
 ///    `0 ≤ t ≤ t_up = min_{d_i < 0} x_i` and `x − t d` for `0 ≤ t ≤ t_down = min_{d_i > 0} x_i`;
-///    both end points are recorded as feasible points. When the recorded points of a cell
+///    both end points are recorded as feasible points. Several directions are searched per
+///    cell (each starting with another first step, preferring cells the earlier ones did not
+///    use); the mean of the directions found is a direction with `d_s = 1` as well, and its
+///    fractional entries often allow longer steps, so its end points are recorded too. Every
+///    LP optimum found later is recorded with its reflection through the true values (step 5).
+///    When the recorded points of a cell
 ///    already span `protection`, the convexity of the polytope proves
 ///    `[seen_min, seen_max] ⊆ [lo, hi]`, so the cell is protected without an LP, and the
 ///    report carries that inner interval ([`IntervalKind::Inner`]).
@@ -450,6 +455,30 @@ impl Component {
         }
     }
 
+    /// Records the two end points of the segment through the true values along direction `d`
+    /// (`A d = 0`): `x0 + t_up d` and `x0 − t_down d`, the farthest non-negative points.
+    fn walk(&self, d: &[(usize, f64)], lo: &mut [f64], hi: &mut [f64]) {
+        let step = |sign: f64| {
+            d.iter()
+                .filter(|&&(_, w)| w * sign < 0.0)
+                .map(|&(i, w)| self.x0[i] / w.abs())
+                .reduce(f64::min)
+                .unwrap_or(f64::INFINITY)
+        };
+        let (t_up, t_down) = (step(1.0), step(-1.0));
+        for &(i, w) in d {
+            for y in [self.x0[i] + t_up * w, self.x0[i] - t_down * w] {
+                let y = if y.is_finite() {
+                    round(y).max(0.0)
+                } else {
+                    y.max(0.0)
+                };
+                lo[i] = lo[i].min(y);
+                hi[i] = hi[i].max(y);
+            }
+        }
+    }
+
     /// Audits every cell of the component.
     fn audit(
         &self,
@@ -461,46 +490,72 @@ impl Component {
         let mut lps = 0;
         let mut seen_lo = self.x0.clone();
         let mut seen_hi = self.x0.clone();
+        // Records an LP optimum and its reflection through the true values, `x0 − t (x − x0)`
+        // with the largest `t` that keeps every cell non-negative: both are feasible points.
         let record = |point: &[f64], lo: &mut [f64], hi: &mut [f64]| {
+            let x0 = &self.x0;
+            let t_back = point
+                .iter()
+                .zip(x0)
+                .filter(|&(&x, &v)| x - v > AUDIT_TOLERANCE)
+                .map(|(&x, &v)| v / (x - v))
+                .reduce(f64::min)
+                .unwrap_or(f64::INFINITY);
             for (i, &x) in point.iter().enumerate() {
-                let x = round(x).max(0.0);
-                lo[i] = lo[i].min(x);
-                hi[i] = hi[i].max(x);
+                let diff = x - x0[i];
+                let back = if diff.abs() <= AUDIT_TOLERANCE {
+                    x0[i]
+                } else {
+                    x0[i] - t_back * diff
+                };
+                for y in [x, back] {
+                    let y = round(y).max(0.0);
+                    lo[i] = lo[i].min(y);
+                    hi[i] = hi[i].max(y);
+                }
             }
         };
         if mode == Mode::Fast {
             let mut search = Search::new(self);
+            // Sum of the directions found for the current cell (their mean is a direction too).
+            let mut sum = vec![0.0f64; n];
+            let mut touched: Vec<usize> = Vec::new();
             for s in 0..n {
                 if seen_hi[s] - seen_lo[s] >= p - AUDIT_TOLERANCE {
                     continue;
                 }
+                let mut found = 0usize;
                 for attempt in 0..ATTEMPTS {
                     let Some(d) = search.direction(s, attempt) else {
-                        break;
+                        continue;
                     };
-                    let t_up = d
-                        .iter()
-                        .filter(|&&(_, a)| a < 0)
-                        .map(|&(i, _)| self.x0[i])
-                        .reduce(f64::min)
-                        .unwrap_or(f64::INFINITY);
-                    let t_down = d
-                        .iter()
-                        .filter(|&&(_, a)| a > 0)
-                        .map(|&(i, _)| self.x0[i])
-                        .reduce(f64::min)
-                        .unwrap_or(f64::INFINITY);
+                    found += 1;
                     for &(i, a) in &d {
-                        let a = f64::from(a);
-                        for t in [t_up * a, -t_down * a] {
-                            let x = self.x0[i] + t;
-                            seen_lo[i] = seen_lo[i].min(x.max(0.0));
-                            seen_hi[i] = seen_hi[i].max(x);
+                        if sum[i] == 0.0 && search.used[i] == 0 {
+                            touched.push(i);
                         }
+                        sum[i] += f64::from(a);
+                        search.used[i] += 1;
+                    }
+                    let single: Vec<(usize, f64)> =
+                        d.iter().map(|&(i, a)| (i, f64::from(a))).collect();
+                    self.walk(&single, &mut seen_lo, &mut seen_hi);
+                    if found > 1 {
+                        let k = found as f64;
+                        let mean: Vec<(usize, f64)> = touched
+                            .iter()
+                            .filter(|&&i| sum[i] != 0.0)
+                            .map(|&i| (i, sum[i] / k))
+                            .collect();
+                        self.walk(&mean, &mut seen_lo, &mut seen_hi);
                     }
                     if seen_hi[s] - seen_lo[s] >= p - AUDIT_TOLERANCE {
                         break;
                     }
+                }
+                for i in touched.drain(..) {
+                    sum[i] = 0.0;
+                    search.used[i] = 0;
                 }
             }
         }
@@ -557,9 +612,9 @@ impl Component {
 }
 
 /// Directions tried per cell (each starts with a different first step).
-const ATTEMPTS: usize = 4;
+const ATTEMPTS: usize = 6;
 /// Search nodes per attempt.
-const NODE_BUDGET: usize = 200;
+const NODE_BUDGET: usize = 64;
 /// Largest support of a direction.
 const MAX_SUPPORT: usize = 24;
 
@@ -571,6 +626,8 @@ struct Search<'a> {
     assigned: Vec<usize>,
     unbalanced: usize,
     nodes: usize,
+    /// How often each cell was used by earlier directions of the current cell (diversity).
+    used: Vec<u32>,
 }
 
 impl<'a> Search<'a> {
@@ -582,6 +639,7 @@ impl<'a> Search<'a> {
             assigned: Vec::new(),
             unbalanced: 0,
             nodes: 0,
+            used: vec![0; comp.cells.len()],
         }
     }
 
@@ -659,7 +717,7 @@ impl<'a> Search<'a> {
         };
         let need = -self.residual[r].signum();
         // Candidates: free cells of the row whose step moves the residual towards 0.
-        let mut cands: Vec<(i32, u64, usize, i8)> = Vec::new();
+        let mut cands: Vec<(i32, u32, u64, usize, i8)> = Vec::new();
         for &(v, a) in &self.comp.rows[r].vars {
             if self.d[v] != 0 {
                 continue;
@@ -671,8 +729,35 @@ impl<'a> Search<'a> {
                 let after = res + i32::from(b * sign);
                 score += res.abs() - after.abs();
             }
-            // Prefer steps that balance more rows, then large values (wider steps), then index.
-            cands.push((-score, u64::MAX - self.comp.x0[v] as u64, v, sign));
+            // Look one step ahead: a row that this step unbalances counts as half closed when
+            // one of its free cells would also balance another unbalanced row (the fourth
+            // corner of a rectangle).
+            score *= 2;
+            for &(q, b) in &self.comp.var_rows[v] {
+                let after = self.residual[q] + i32::from(b * sign);
+                if q == r || after == 0 {
+                    continue;
+                }
+                let closes = self.comp.rows[q].vars.iter().any(|&(w, bw)| {
+                    if w == v || self.d[w] != 0 {
+                        return false;
+                    }
+                    let tau = -after.signum() * i32::from(bw);
+                    self.comp.var_rows[w].iter().any(|&(u, aw)| {
+                        u != q && u != r && self.residual[u] * i32::from(aw) * tau < 0
+                    })
+                });
+                score += i32::from(closes);
+            }
+            // Prefer steps that balance more rows, then cells unused by earlier directions of this
+            // cell (so that their mean spreads the bottleneck), then large values, then index.
+            cands.push((
+                -score,
+                self.used[v],
+                u64::MAX - self.comp.x0[v] as u64,
+                v,
+                sign,
+            ));
         }
         cands.sort_unstable();
         let range = match force {
@@ -680,7 +765,7 @@ impl<'a> Search<'a> {
             Some(_) => return false,
             None => 0..cands.len().min(3),
         };
-        for &(_, _, v, sign) in &cands[range] {
+        for &(_, _, _, v, sign) in &cands[range] {
             self.assign(v, sign);
             if self.dfs(None) {
                 return true;
