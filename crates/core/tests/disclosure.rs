@@ -332,3 +332,49 @@ fn status_of_the_wrong_length_is_an_error() {
         Err(quartier::DisclosureError::StatusLength { .. })
     ));
 }
+
+/// 1 town / 10 districts / 200 quarters / 10,000 blocks × 50 categories; run with
+/// `cargo test --release -p quartier --test disclosure -- --ignored`.
+#[test]
+#[ignore = "large; run in release mode"]
+fn large_model_in_seconds() {
+    let mut rows = Vec::new();
+    for b in 0..10_000 {
+        let q = b / 50;
+        let d = q / 20;
+        rows.push(vec![
+            "T".to_owned(),
+            format!("D{d:02}"),
+            format!("Q{q:03}"),
+            format!("B{b:05}"),
+        ]);
+    }
+    let h = hierarchy(&["town", "district", "quarter", "block"], &rows);
+    let mut state = 12345u64;
+    let values: Vec<u64> = (0..10_000 * 50)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = (state >> 33) % 100;
+            match r {
+                0..=9 => 0,
+                10..=12 => 1,
+                13..=14 => 2,
+                _ => 3 + r % 17,
+            }
+        })
+        .collect();
+    // Open: with 271 school districts of 37 blocks (not nesting in the quarters) the exact
+    // phase took 320 s (elimination fill-in); without groupings it takes well under 1 s.
+    let tables = LinkedTables::new(&h, &counts(50, 10_000, values), &[]).unwrap();
+    let t1 = std::time::Instant::now();
+    let mut status = primary_suppression(&tables, &FrequencyRule::default());
+    let options = SecondaryOptions::default().with_interval_phase(IntervalPhase::Skip);
+    let summary = secondary_suppression(&tables, &mut status, &options).unwrap();
+    let secs = t1.elapsed().as_secs_f64();
+    assert!(secs < 10.0, "exact phase took {secs} s");
+    assert!(summary.secondary > 0);
+    let report = audit(&tables, &status, 3).unwrap();
+    assert!(report.is_passed(), "{report}");
+}

@@ -127,7 +127,8 @@ pub struct SecondarySummary {
     pub rounds: usize,
     /// Rounds of the exact phase.
     pub exact_rounds: usize,
-    /// Rounds of the interval phase (audits run).
+    /// Rounds of the interval phase: audits that found exposed cells and led to complements
+    /// (the final, passing audit is not counted).
     pub interval_rounds: usize,
 }
 
@@ -508,6 +509,15 @@ impl<'a> Model<'a> {
     /// The cheapest published cell in the given constraints; when they hold none, the search
     /// widens to the constraints of their suppressed cells, and so on.
     fn cheapest_published(&self, status: &[CellStatus], scope: &[usize]) -> Option<usize> {
+        let direct = scope
+            .iter()
+            .flat_map(|&c| &self.cells[c])
+            .copied()
+            .filter(|&i| !status[i].is_suppressed())
+            .min_by_key(|&i| self.rank[i]);
+        if direct.is_some() {
+            return direct;
+        }
         let mut seen_constraint = vec![false; self.cells.len()];
         let mut seen_cell = vec![false; status.len()];
         let mut frontier: Vec<usize> = scope.to_vec();
