@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use quartier::{
-    AssignOptions, BlockFeature, BlockLayerSpec, DemoConfig, DemoTown, RecordKind, count_records,
-    musterstadt, musterstadt_with, read_hierarchy,
+    AssignOptions, BlockFeature, BlockLayerSpec, DemoConfig, DemoTown, RecordKind, UnitIndex,
+    count_records, musterstadt, musterstadt_with, read_hierarchy,
 };
 use quartier_benches::write_block_layer;
 
@@ -110,6 +110,14 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(count_records(&town.hierarchy, &town.records, &snap).unwrap()))
         });
     }
+    g.throughput(Throughput::Elements(big.hierarchy.blocks().len() as u64));
+    g.bench_function(
+        "UnitIndex::from_hierarchy, part of count_records (scaled town)",
+        |b| {
+            let h = &big.hierarchy;
+            b.iter(|| black_box(UnitIndex::from_hierarchy(h, h.block_level()).unwrap()))
+        },
+    );
     g.throughput(Throughput::Elements(records(&big) as u64));
     g.bench_function(
         "read_hierarchy + count_records snap 5 m (scaled town)",
