@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use quartier::{
     BlockFeature, CategorySet, CellStatus, CountTable, FrequencyRule, HierarchyBuilder,
-    IntervalKind, LinkedTables, audit, audit_naive, primary_suppression, synthetic_blocks,
+    IntervalKind, LinkedTables, audit, audit_naive, primary_suppression, protect, synthetic_blocks,
 };
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
@@ -122,6 +122,20 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("audit (primary pattern)", |b| {
         b.iter(|| black_box(audit(&tables, &primary, rule.k).unwrap()))
+    });
+    let protected = protect(&tables, &rule).unwrap();
+    assert!(protected.audit.is_passed());
+    eprintln!(
+        "protect: {} primary, {} secondary, {} rounds ({} exact, {} interval); final audit: {}",
+        protected.summary.primary,
+        protected.summary.secondary,
+        protected.summary.rounds,
+        protected.summary.exact_rounds,
+        protected.summary.interval_rounds,
+        protected.audit
+    );
+    g.bench_function("protect (primary + secondary + audit)", |b| {
+        b.iter(|| black_box(protect(&tables, &rule).unwrap()))
     });
     g.finish();
 

@@ -334,10 +334,11 @@ fn status_of_the_wrong_length_is_an_error() {
 }
 
 /// 1 town / 10 districts / 200 quarters / 10,000 blocks × 50 categories; run with
-/// `cargo test --release -p quartier --test disclosure -- --ignored`.
+/// `cargo test --release -p quartier --test disclosure -- --ignored`. Its speed is measured by
+/// `benches/benches/disclosure.rs`, not here.
 #[test]
 #[ignore = "large; run in release mode"]
-fn large_model_in_seconds() {
+fn large_model_is_protected() {
     let mut rows = Vec::new();
     for b in 0..10_000 {
         let q = b / 50;
@@ -368,12 +369,9 @@ fn large_model_in_seconds() {
     // Open: with 271 school districts of 37 blocks (not nesting in the quarters) the exact
     // phase took 320 s (elimination fill-in); without groupings it takes well under 1 s.
     let tables = LinkedTables::new(&h, &counts(50, 10_000, values), &[]).unwrap();
-    let t1 = std::time::Instant::now();
     let mut status = primary_suppression(&tables, &FrequencyRule::default());
     let options = SecondaryOptions::default().with_interval_phase(IntervalPhase::Skip);
     let summary = secondary_suppression(&tables, &mut status, &options).unwrap();
-    let secs = t1.elapsed().as_secs_f64();
-    assert!(secs < 10.0, "exact phase took {secs} s");
     assert!(summary.secondary > 0);
     let report = audit(&tables, &status, 3).unwrap();
     assert!(report.is_passed(), "{report}");
