@@ -689,27 +689,10 @@ def protection_from_protocol(directory: Path) -> tuple[int, bool]:
     if not path.is_file():
         return DEFAULT_K, False
     protocol = json.loads(path.read_text(encoding="utf-8"))
-
-    def find(obj, names):
-        if isinstance(obj, dict):
-            for name in names:
-                if name in obj and not isinstance(obj[name], (dict, list)):
-                    return obj[name]
-            for value in obj.values():
-                got = find(value, names)
-                if got is not None:
-                    return got
-        elif isinstance(obj, list):
-            for value in obj:
-                got = find(value, names)
-                if got is not None:
-                    return got
-        return None
-
-    k = find(protocol, ("k", "protection", "protection_level", "min_frequency"))
-    zeros = find(protocol, ("zeros",))
-    zeros_sensitive = zeros in (True, "suppress", "sensitive", "Suppress")
-    return (int(k) if k is not None else DEFAULT_K), zeros_sensitive
+    parameters = protocol.get("parameters", {})
+    assert "k" in parameters, "protocol.json has no parameters.k"
+    assert parameters.get("zeros") in ("publish", "suppress"), "protocol.json: parameters.zeros"
+    return int(parameters["k"]), parameters["zeros"] == "suppress"
 
 
 @pytest.fixture(scope="module")
