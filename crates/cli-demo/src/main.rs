@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Generate the demo town Musterstadt, assign its records and count them per level.
+    /// Generate the demo town Musterstadt, anonymize its records and write protected tables.
     Demo(cmd::demo::Args),
     /// Assign points from a CSV to the polygons of a GeoJSON layer.
     Assign(cmd::assign::Args),

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod anonymize;
 mod assign;
 mod demo;
 mod disclosure;
@@ -19,6 +20,11 @@ mod records;
 mod table;
 
 // One `pub use` line per module; each module owns its line.
+pub use anonymize::{
+    AnonymizeProtocol, AnonymizeSpec, Anonymized, AuditSummary, DatasetReport, GroupingInfo,
+    InputSource, LayerCells, LayerKind, Parameters, ProtectedRow, ProtectedTables, Software,
+    anonymize,
+};
 #[doc(hidden)]
 pub use assign::synthetic::{synthetic_blocks, synthetic_points};
 pub use assign::{
@@ -48,6 +54,10 @@ pub use io::{
 pub use io::{
     CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
     write_atomic,
+};
+pub use io::{
+    sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
+    write_protocol_json, write_protocol_markdown,
 };
 pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
 pub use pipeline::{Counts, DatasetCounts, DatasetProtocol, Protocol, count_records};

@@ -28,9 +28,12 @@ pub struct DatasetCounts {
 }
 
 /// Where the records of one dataset ended: every record in exactly one column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Serializes the counts only (the dataset is named by whoever holds it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct DatasetProtocol {
     /// Which records.
+    #[serde(skip)]
     pub kind: RecordKind,
     /// Records read.
     pub read: usize,

@@ -12,6 +12,7 @@ mod layout;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 
+use crate::disclosure::Grouping;
 use crate::error::Error;
 use geo::{LineString, MultiPolygon, Polygon};
 
@@ -183,6 +184,9 @@ pub struct DemoTown {
     pub seed: u64,
     /// The validation report of building the hierarchy (empty: the demo geometry is clean).
     pub validation: ValidationReport,
+    /// Other area layers built from the blocks that do not nest in the quarters: the
+    /// school districts `grundschulbezirk` (see [`DemoTown::SCHOOL_DISTRICTS`]).
+    pub groupings: Vec<Grouping>,
     planted: [Planted; 3],
 }
 
@@ -193,6 +197,11 @@ impl DemoTown {
     pub const MAX_STREET_OFFSET_M: f64 = 4.0;
     /// The deprivation score from which a quarter counts as clearly disadvantaged.
     pub const DISADVANTAGED_FROM: f64 = 0.8;
+    /// The name of the demo's school-district grouping.
+    pub const SCHOOL_DISTRICT_GROUPING: &'static str = "grundschulbezirk";
+    /// Number of school districts (Grundschulbezirke) of the demo: vertical stripes of equal
+    /// width over the block centres, which cut across quarters and districts.
+    pub const SCHOOL_DISTRICTS: usize = 6;
 
     /// The planted problem records of a kind.
     pub fn planted(&self, kind: RecordKind) -> &Planted {
@@ -305,14 +314,54 @@ pub fn musterstadt_with(seed: u64, config: &DemoConfig) -> Result<DemoTown, Erro
         "quarter ids sort as assembled"
     );
     let (records, planted) = population(&mut rng, config, &layout, &town, &deprivation);
+    let groupings = vec![school_districts(&hierarchy)?];
     Ok(DemoTown {
         hierarchy,
         records,
         deprivation,
         seed,
         validation,
+        groupings,
         planted,
     })
+}
+
+/// The school districts: [`DemoTown::SCHOOL_DISTRICTS`] vertical stripes of equal width over
+/// the x-range of the block centres (centre of the bounding box); a block belongs to the
+/// stripe of its centre. Ids `GS-1` … from west to east; a stripe without a block is no group.
+fn school_districts(h: &Hierarchy) -> Result<Grouping, Error> {
+    use geo::BoundingRect;
+    let centres: Vec<Option<f64>> = h
+        .blocks()
+        .iter()
+        .map(|b| b.geometry().bounding_rect().map(|r| r.center().x))
+        .collect();
+    let (lo, hi) = centres
+        .iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+    let n = DemoTown::SCHOOL_DISTRICTS;
+    let stripe = |x: f64| {
+        let w = (hi - lo) / n as f64;
+        if w > 0.0 {
+            // ok: the quotient is finite and non-negative; `as` saturates.
+            (((x - lo) / w) as usize).min(n - 1)
+        } else {
+            0
+        }
+    };
+    let members = h
+        .blocks()
+        .iter()
+        .zip(&centres)
+        .filter_map(|(b, c)| c.map(|x| (b.id().as_str(), format!("GS-{}", stripe(x) + 1))));
+    Ok(Grouping::new(
+        DemoTown::SCHOOL_DISTRICT_GROUPING,
+        h,
+        members,
+    )?)
 }
 
 /// Planted deprivation per raw quarter.

@@ -14,6 +14,7 @@ mod assignment;
 mod counts;
 mod geojson;
 mod points;
+mod protected;
 mod shapefile;
 
 pub use self::geojson::{
@@ -24,6 +25,10 @@ pub use self::shapefile::{ShapefileProblem, read_units_shapefile};
 pub use assignment::write_assignment_csv;
 pub use counts::{write_counts_csv, write_counts_csv_to};
 pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
+pub use protected::{
+    sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
+    write_protocol_json, write_protocol_markdown,
+};
 
 /// Errors of reading or writing files.
 #[derive(Debug, thiserror::Error)]

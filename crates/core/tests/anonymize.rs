@@ -1,0 +1,251 @@
+//! `anonymize` on the demo town: no published cell with `0 < n < k`, every record accounted
+//! for, the audit passed, determinism, and the CSV round trip.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+
+use quartier::{
+    AnonymizeSpec, Anonymized, AssignOptions, CellStatus, DemoConfig, DemoTown, FrequencyRule,
+    InputSource, LayerKind, RecordKind, Zeros, anonymize, count_records, musterstadt,
+    musterstadt_with, write_anonymized, write_protected_csv,
+};
+
+/// The demo's spec, without the school-district grouping: with a grouping, secondary
+/// suppression currently takes from tens of seconds (small town, release) to minutes and
+/// suppresses most cells (reported; `disclosure/secondary.rs` is being reworked). The grouping
+/// is exercised by an ignored test until then.
+fn spec(_town: &DemoTown) -> AnonymizeSpec {
+    AnonymizeSpec {
+        assign: AssignOptions {
+            snap_distance: Some(DemoTown::SNAP_DISTANCE_M),
+        },
+        ..AnonymizeSpec::default()
+    }
+}
+
+fn small(seed: u64) -> DemoTown {
+    let config = DemoConfig {
+        residents: 2_000,
+        columns: 12,
+        rows: 10,
+        quarters: 6,
+        districts: 2,
+    };
+    musterstadt_with(seed, &config).unwrap()
+}
+
+fn run(seed: u64) -> (DemoTown, Anonymized) {
+    let town = if seed % 2 == 0 {
+        small(seed)
+    } else {
+        musterstadt(seed).unwrap()
+    };
+    let out = anonymize(&town.records, &town.hierarchy, &spec(&town)).unwrap();
+    (town, out)
+}
+
+/// The true count of every cell, keyed `(layer, unit id, category)`, from the unprotected
+/// counting phase (levels) and the grouping's block map.
+fn true_counts(
+    town: &DemoTown,
+    groupings: &[quartier::Grouping],
+    kind: RecordKind,
+) -> HashMap<(String, String, String), u64> {
+    let h = &town.hierarchy;
+    let counts = count_records(h, &town.records, &spec(town).assign).unwrap();
+    let d = counts.datasets.iter().find(|d| d.kind == kind).unwrap();
+    let labels = kind.categories().labels().to_vec();
+    let mut out = HashMap::new();
+    let mut put = |layer: &str, unit: &str, row: &[u64]| {
+        for (label, &v) in labels.iter().zip(row) {
+            *out.entry((layer.to_owned(), unit.to_owned(), label.clone()))
+                .or_insert(0) += v;
+        }
+        *out.entry((layer.to_owned(), unit.to_owned(), "total".to_owned()))
+            .or_insert(0) += row.iter().sum::<u64>();
+    };
+    for (level, table) in d.tables.tables().iter().enumerate() {
+        for (u, unit) in h.units(level).iter().enumerate() {
+            put(&h.levels()[level], unit.id().as_str(), table.row(u));
+        }
+    }
+    for g in groupings {
+        for (b, group) in g.of_block().iter().enumerate() {
+            if let Some(group) = group {
+                put(g.name(), g.ids()[*group].as_str(), d.tables.blocks().row(b));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_published_cell_is_sensitive_and_the_protocol_accounts_for_everything() {
+    let (town, out) = run(2019);
+    check(&town, &out);
+}
+
+#[test]
+#[ignore = "slow: secondary suppression with a grouping (run with --release --ignored)"]
+fn no_published_cell_is_sensitive_with_a_grouping() {
+    let town = small(2020);
+    let spec = AnonymizeSpec {
+        groupings: town.groupings.clone(),
+        ..spec(&town)
+    };
+    let out = anonymize(&town.records, &town.hierarchy, &spec).unwrap();
+    assert_eq!(out.protocol().parameters.groupings.len(), 1);
+    let layers: Vec<_> = out.tables()[0].layers().collect();
+    assert_eq!(
+        layers.last(),
+        Some(&("grundschulbezirk", LayerKind::Grouping))
+    );
+    check(&town, &out);
+}
+
+fn check(town: &DemoTown, out: &Anonymized) {
+    let p = out.protocol();
+    assert!(p.is_passed(), "{}", p.to_markdown());
+    assert!(p.is_balanced());
+    for (tables, d) in out.tables().iter().zip(&p.datasets) {
+        assert_eq!(d.records.read, town.records.len(tables.dataset()));
+        assert_eq!(d.audit.exposed, 0);
+        assert!(d.audit.smallest_width.is_none_or(|w| w >= 3.0 - 1e-6));
+        let truth = true_counts(town, out.groupings(), tables.dataset());
+        let mut seen = 0;
+        for row in tables.rows() {
+            let v = truth[&(
+                row.layer.to_owned(),
+                row.unit_id.to_owned(),
+                row.category.to_owned(),
+            )];
+            match row.value {
+                Some(n) => {
+                    assert_eq!(n, v, "published value is the true count");
+                    assert!(!(1..3).contains(&n), "published sensitive cell");
+                    assert_eq!(row.status, CellStatus::Published);
+                }
+                None => assert!(row.status.is_suppressed()),
+            }
+            if (1..3).contains(&v) {
+                assert_eq!(row.status, CellStatus::Primary);
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, truth.len(), "every cell of every layer once");
+        // Cells by status per layer add up to the audit.
+        let suppressed: usize = d.cells.iter().map(|l| l.primary + l.secondary).sum();
+        assert_eq!(suppressed, d.audit.suppressed);
+    }
+}
+
+#[test]
+fn zeros_can_be_sensitive_too() {
+    let town = small(7);
+    let spec = AnonymizeSpec {
+        rule: FrequencyRule {
+            k: 3,
+            zeros: Zeros::Suppress,
+        },
+        ..spec(&town)
+    };
+    let out = anonymize(&town.records, &town.hierarchy, &spec).unwrap();
+    assert!(out.protocol().is_passed());
+    assert_eq!(out.protocol().parameters.zeros, "suppress");
+    for t in out.tables() {
+        assert!(t.rows().all(|r| r.value.is_none_or(|n| n >= 3)));
+    }
+}
+
+#[test]
+fn same_input_same_output_and_files() {
+    let (town, a) = run(6);
+    let (_, b) = run(6);
+    assert_eq!(a.tables(), b.tables());
+    assert_eq!(a.protocol(), b.protocol());
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, out) in [("a", a), ("b", b)] {
+        let mut out = out;
+        out.add_input(InputSource::Generated {
+            name: "musterstadt".into(),
+            seed: 6,
+        });
+        let written = write_anonymized(&dir.path().join(name), &town.hierarchy, &out).unwrap();
+        files.push(
+            written
+                .iter()
+                .map(|p| (p.file_name().unwrap().to_owned(), std::fs::read(p).unwrap()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(files[0], files[1]);
+    let names: Vec<String> = files[0]
+        .iter()
+        .map(|(n, _)| n.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "gemeinde.geojson",
+            "ortsteil.geojson",
+            "quartier.geojson",
+            "baublock.geojson",
+            "protected_resident.csv",
+            "protected_kita.csv",
+            "protected_child_support.csv",
+            "protocol.json",
+            "protocol.md",
+        ]
+    );
+}
+
+#[test]
+fn csv_round_trips() {
+    let (town, out) = run(12);
+    let dir = tempfile::tempdir().unwrap();
+    for tables in out.tables() {
+        let truth = true_counts(&town, out.groupings(), tables.dataset());
+        let path = dir.path().join("t.csv");
+        write_protected_csv(&path, tables).unwrap();
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        assert_eq!(
+            reader.headers().unwrap(),
+            vec![
+                "layer",
+                "unit_id",
+                "parent_id",
+                "category",
+                "value",
+                "status"
+            ]
+        );
+        let mut rows = 0;
+        let mut suppressed = 0;
+        for (record, row) in reader.records().zip(tables.rows()) {
+            let r = record.unwrap();
+            assert_eq!(
+                (&r[0], &r[1], r.get(2), &r[3]),
+                (
+                    row.layer,
+                    row.unit_id,
+                    Some(row.parent_id.unwrap_or("")),
+                    row.category
+                )
+            );
+            let v = truth[&(r[0].to_owned(), r[1].to_owned(), r[3].to_owned())];
+            match &r[5] {
+                "published" => assert_eq!(r[4].parse::<u64>().unwrap(), v),
+                "suppressed" => {
+                    assert_eq!(&r[4], "");
+                    suppressed += 1;
+                }
+                other => panic!("status {other}"),
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, tables.len());
+        assert!(suppressed > 0, "the demo has small cells");
+        assert!(rows > 0);
+    }
+}
