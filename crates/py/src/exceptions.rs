@@ -10,6 +10,7 @@
 //! | `HierarchyError` | `QuartierError`, `ValueError` | invalid spatial hierarchy |
 //! | `AssignError` | `QuartierError`, `ValueError` | invalid unit index or assignment input |
 //! | `TableError` | `QuartierError`, `ValueError` | invalid count table |
+//! | `DisclosureError` | `QuartierError`, `ValueError` | groupings, suppression or audit failed |
 //! | `QuartierIOError` | `QuartierError`, `OSError` | files that cannot be read or written |
 //!
 //! `create_exception!` takes a single base class, so the classes are built at first use by
@@ -49,6 +50,12 @@ static TABLE_ERROR: ExceptionClass = ExceptionClass {
     doc: "A count table is invalid (also a ValueError).",
     cell: PyOnceLock::new(),
 };
+static DISCLOSURE_ERROR: ExceptionClass = ExceptionClass {
+    name: "DisclosureError",
+    doc: "Disclosure control failed: an invalid grouping, or tables that cannot be protected \
+          (also a ValueError).",
+    cell: PyOnceLock::new(),
+};
 static IO_ERROR: ExceptionClass = ExceptionClass {
     name: "QuartierIOError",
     doc: "A file cannot be read or written (also an OSError).",
@@ -62,15 +69,17 @@ enum Kind {
     Hierarchy,
     Assign,
     Table,
+    Disclosure,
     Io,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::Base,
         Kind::Hierarchy,
         Kind::Assign,
         Kind::Table,
+        Kind::Disclosure,
         Kind::Io,
     ];
 
@@ -80,6 +89,7 @@ impl Kind {
             Kind::Hierarchy => &HIERARCHY_ERROR,
             Kind::Assign => &ASSIGN_ERROR,
             Kind::Table => &TABLE_ERROR,
+            Kind::Disclosure => &DISCLOSURE_ERROR,
             Kind::Io => &IO_ERROR,
         }
     }
@@ -110,6 +120,7 @@ impl Kind {
             quartier::Error::Hierarchy(_) => Kind::Hierarchy,
             quartier::Error::Assign(_) => Kind::Assign,
             quartier::Error::Table(_) => Kind::Table,
+            quartier::Error::Disclosure(_) => Kind::Disclosure,
             quartier::Error::Io(_) => Kind::Io,
             _ => Kind::Base,
         }

@@ -113,7 +113,10 @@ fn readonly_f64<'py>(name: &str, obj: &Bound<'py, PyAny>) -> PyResult<PyReadonly
 }
 
 /// Views a borrowed array as a slice; a non-contiguous array is refused, never copied.
-fn contiguous<'a>(name: &str, array: &'a PyReadonlyArray1<'_, f64>) -> PyResult<&'a [f64]> {
+pub(crate) fn contiguous<'a, T: numpy::Element>(
+    name: &str,
+    array: &'a PyReadonlyArray1<'_, T>,
+) -> PyResult<&'a [T]> {
     array.as_slice().map_err(|_| {
         PyValueError::new_err(format!(
             "{name} must be contiguous; pass np.ascontiguousarray({name}) to copy it explicitly"

@@ -7,7 +7,9 @@
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+mod anonymize;
 mod exceptions;
+mod hierarchy;
 mod index;
 mod synthetic;
 
@@ -28,14 +30,20 @@ where
 fn _quartier(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<index::UnitIndex>()?;
+    m.add_class::<hierarchy::Hierarchy>()?;
     // Outcome names by code, from the core, so the Python constants cannot drift.
     let outcome_names: Vec<&str> = (0..=u8::MAX)
         .map_while(quartier::Outcome::from_code)
         .map(quartier::Outcome::as_str)
         .collect();
     m.add("_OUTCOME_NAMES", PyTuple::new(m.py(), outcome_names)?)?;
+    // Record kind names by code (the `kind` column's codes of `_anonymize`), from the core.
+    let kinds = quartier::RecordKind::ALL.map(quartier::RecordKind::name);
+    m.add("_RECORD_KINDS", PyTuple::new(m.py(), kinds)?)?;
     exceptions::register(m)?;
     m.add_function(wrap_pyfunction!(synthetic::_synthetic, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::_synthetic_index, m)?)?;
+    m.add_function(wrap_pyfunction!(anonymize::_anonymize, m)?)?;
+    m.add_function(wrap_pyfunction!(anonymize::_demo_town, m)?)?;
     Ok(())
 }

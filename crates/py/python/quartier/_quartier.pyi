@@ -1,19 +1,24 @@
 """Type stubs of the extension module ``quartier._quartier``."""
 
 from os import PathLike
-from typing import final
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "AssignError",
+    "DisclosureError",
+    "Hierarchy",
     "HierarchyError",
     "QuartierError",
     "QuartierIOError",
     "TableError",
     "UnitIndex",
     "_OUTCOME_NAMES",
+    "_RECORD_KINDS",
+    "_anonymize",
+    "_demo_town",
     "__version__",
     "_synthetic",
     "_synthetic_index",
@@ -21,6 +26,7 @@ __all__ = [
 
 __version__: str
 _OUTCOME_NAMES: tuple[str, ...]
+_RECORD_KINDS: tuple[str, ...]
 
 class QuartierError(Exception):
     """Base class of every error raised by quartier."""
@@ -33,6 +39,9 @@ class AssignError(QuartierError, ValueError):
 
 class TableError(QuartierError, ValueError):
     """A count table is invalid (also a ValueError)."""
+
+class DisclosureError(QuartierError, ValueError):
+    """Disclosure control failed: an invalid grouping, or tables that cannot be protected (also a ValueError)."""
 
 class QuartierIOError(QuartierError, OSError):
     """A file cannot be read or written (also an OSError)."""
@@ -153,3 +162,66 @@ def _synthetic_index(n_blocks: int, seed: int) -> UnitIndex:
     Returns:
         The index over the synthetic blocks.
     """
+
+@final
+class Hierarchy:
+    """A validated spatial hierarchy of named levels (Gemeinde → Ortsteil → Quartier → Baublock).
+
+    Read it from a block layer with :meth:`from_geojson`; upper levels are dissolved from the
+    blocks. Immutable.
+    """
+
+    @staticmethod
+    def from_geojson(
+        path: str | PathLike[str],
+        *,
+        levels: list[str] | None = None,
+        id_fields: list[str] | None = None,
+        name_field: str | None = None,
+    ) -> Hierarchy:
+        """Reads a GeoJSON block layer and builds the hierarchy.
+
+        Args:
+            path: Polygon / MultiPolygon features, one per block, in the project CRS (metres).
+            levels: Level names from the top to the blocks; default
+                ``["gemeinde", "ortsteil", "quartier", "baublock"]``.
+            id_fields: The property holding each level's id, one per level; default
+                ``["gemeinde_id", "ortsteil_id", "quartier_id", "block_id"]``.
+            name_field: The property holding a block's name, if any.
+
+        Raises:
+            QuartierIOError: The file cannot be read or parsed.
+            HierarchyError: Validation found errors (gaps, overlaps, duplicate ids, ...).
+        """
+
+    @property
+    def levels(self) -> list[str]:
+        """The level names, from the top to the blocks."""
+
+    def units(self, level: str) -> list[str]:
+        """The unit ids of a level, sorted by id.
+
+        Raises:
+            KeyError: There is no level of that name.
+        """
+
+def _anonymize(
+    hierarchy: Hierarchy,
+    kind: npt.NDArray[np.uint8],
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    age: npt.NDArray[np.float64],
+    child_age: npt.NDArray[np.float64],
+    fee_bracket: npt.NDArray[np.float64],
+    *,
+    k: int,
+    zeros: bool,
+    snap: float | None,
+    groupings: list[tuple[str, list[tuple[str, str]]]],
+) -> tuple[dict[str, Any], str]:
+    """The sealed-office phase on record columns (internal; use :func:`quartier.anonymize`)."""
+
+def _demo_town(
+    seed: int,
+) -> tuple[Hierarchy, dict[str, Any], list[tuple[str, list[tuple[str, str]]]]]:
+    """The demo town's hierarchy, record columns and groupings (internal)."""
