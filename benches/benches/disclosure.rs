@@ -5,7 +5,9 @@
 //! (`quartier::synthetic_blocks(10_000, 42)`, a 100 × 100 grid; quarters are tiles of 10 × 5
 //! blocks, districts two rows of tiles) — × 50 categories with Poisson counts whose mean
 //! rises from 0.3 (first category) to 3.0 (last), drawn with `rand_pcg::Pcg64` seed 7.
-//! Building the hierarchy (dissolve) and the count table is setup, not timed. Run with
+//! The same town with a school-district grouping that cuts across the quarters (tiles of 7 × 6
+//! blocks against the quarters' 10 × 5) is protected as well. Building the hierarchy (dissolve)
+//! and the count table is setup, not timed. Run with
 //! `cargo bench -p quartier-benches --bench disclosure`.
 #![allow(clippy::print_stderr, clippy::unwrap_used, missing_docs)]
 
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use quartier::{
-    BlockFeature, CategorySet, CellStatus, CountTable, FrequencyRule, HierarchyBuilder,
+    BlockFeature, CategorySet, CellStatus, CountTable, FrequencyRule, Grouping, HierarchyBuilder,
     IntervalKind, LinkedTables, audit, audit_naive, primary_suppression, protect, synthetic_blocks,
 };
 use rand::{Rng, SeedableRng};
@@ -53,10 +55,24 @@ fn poisson(rng: &mut Pcg64, mean: f64) -> u64 {
     }
 }
 
+/// School-district tile: blocks wide × blocks tall (does not nest in the quarter tiles).
+const SCHOOL: (usize, usize) = (7, 6);
+
 /// The linked-table model of a town of `side × side` blocks.
 fn model(side: usize, categories: usize) -> LinkedTables {
+    model_with(side, categories, false)
+}
+
+/// The model, with the school-district grouping when `schools` is set.
+fn model_with(side: usize, categories: usize, schools: bool) -> LinkedTables {
     let mut builder = HierarchyBuilder::new(["gemeinde", "ortsteil", "quartier", "baublock"]);
+    let mut members = Vec::new();
     for (i, (id, geometry)) in synthetic_blocks(side * side, 42).into_iter().enumerate() {
+        let (col, row) = (i % side, i / side);
+        members.push((
+            id.as_str().to_owned(),
+            format!("S{:02}{:02}", row / SCHOOL.1, col / SCHOOL.0),
+        ));
         builder.add_block(BlockFeature {
             feature: i,
             ids: ids(i % side, i / side, id.as_str().to_owned()),
@@ -76,7 +92,12 @@ fn model(side: usize, categories: usize) -> LinkedTables {
         .collect();
     let names: Vec<String> = (0..categories).map(|c| format!("c{c:02}")).collect();
     let table = CountTable::new(None, CategorySet::new("c", names), n, counts).unwrap();
-    LinkedTables::new(&h, &table, &[]).unwrap()
+    let groupings = if schools {
+        vec![Grouping::new("grundschulbezirk", &h, members).unwrap()]
+    } else {
+        Vec::new()
+    };
+    LinkedTables::new(&h, &table, &groupings).unwrap()
 }
 
 fn describe(name: &str, tables: &LinkedTables, status: &[CellStatus]) {
@@ -99,6 +120,15 @@ fn describe(name: &str, tables: &LinkedTables, status: &[CellStatus]) {
         tables.len(),
         tables.constraints().len(),
         took.as_secs_f64()
+    );
+}
+
+fn report(label: &str, p: &quartier::Protection) {
+    let s = &p.summary;
+    eprintln!(
+        "{label}: {} primary, {} secondary, {} directions, {} cones, {} extra rounds; \
+         final audit: {}",
+        s.primary, s.secondary, s.directions, s.cones, s.rounds, p.audit
     );
 }
 
@@ -125,17 +155,16 @@ fn bench(c: &mut Criterion) {
     });
     let protected = protect(&tables, &rule).unwrap();
     assert!(protected.audit.is_passed());
-    eprintln!(
-        "protect: {} primary, {} secondary, {} rounds ({} exact, {} interval); final audit: {}",
-        protected.summary.primary,
-        protected.summary.secondary,
-        protected.summary.rounds,
-        protected.summary.exact_rounds,
-        protected.summary.interval_rounds,
-        protected.audit
-    );
+    report("protect", &protected);
     g.bench_function("protect (primary + secondary + audit)", |b| {
         b.iter(|| black_box(protect(&tables, &rule).unwrap()))
+    });
+    let schools = model_with(SIDE, CATEGORIES, true);
+    let protected = protect(&schools, &rule).unwrap();
+    assert!(protected.audit.is_passed());
+    report("protect with school districts", &protected);
+    g.bench_function("protect with school districts", |b| {
+        b.iter(|| black_box(protect(&schools, &rule).unwrap()))
     });
     g.finish();
 

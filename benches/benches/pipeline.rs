@@ -5,6 +5,10 @@
 //! and 10k blocks: seconds"), and the scaled town's pipeline from the block file on:
 //! `read_hierarchy` on its GeoJSON block layer + `count_records`.
 //!
+//! Last, `anonymize` end to end on the scaled town (assign + tables + primary and secondary
+//! suppression + audit, all three datasets, with and without the town's school-district
+//! grouping): the sealed-office phase of issue 3, target under 10 s for 250k records.
+//!
 //! Run with `cargo bench -p quartier-benches --bench pipeline`.
 #![allow(clippy::print_stderr, clippy::unwrap_used, missing_docs)]
 
@@ -13,8 +17,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use quartier::{
-    AssignOptions, BlockFeature, BlockLayerSpec, DemoConfig, DemoTown, RecordKind, UnitIndex,
-    count_records, musterstadt, musterstadt_with, read_hierarchy,
+    AnonymizeSpec, AssignOptions, BlockFeature, BlockLayerSpec, DemoConfig, DemoTown, RecordKind,
+    UnitIndex, anonymize, count_records, musterstadt, musterstadt_with, read_hierarchy,
 };
 use quartier_benches::write_block_layer;
 
@@ -128,6 +132,41 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+    g.finish();
+
+    let mut g = c.benchmark_group("pipeline/anonymize");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(30));
+    g.throughput(Throughput::Elements(records(&big) as u64));
+    for (label, groupings) in [
+        ("scaled town", Vec::new()),
+        ("scaled town + school districts", big.groupings.clone()),
+    ] {
+        let spec = AnonymizeSpec {
+            assign: snap,
+            groupings,
+            ..AnonymizeSpec::default()
+        };
+        let t = std::time::Instant::now();
+        let out = anonymize(&big.records, &big.hierarchy, &spec).unwrap();
+        let took = t.elapsed().as_secs_f64();
+        assert!(out.protocol().is_passed() && out.protocol().is_balanced());
+        for d in &out.protocol().datasets {
+            let (cells, primary, secondary) = d.cells.iter().fold((0, 0, 0), |(c, p, s), l| {
+                (c + l.cells, p + l.primary, s + l.secondary)
+            });
+            eprintln!(
+                "anonymize ({label}), {}: {} records, {cells} cells, {primary} primary, \
+                 {secondary} secondary, audit passed, smallest width {:?}",
+                d.dataset, d.records.read, d.audit.smallest_width
+            );
+        }
+        eprintln!("anonymize ({label}): single run {took:.2} s");
+        g.bench_function(format!("anonymize ({label})"), |b| {
+            b.iter(|| black_box(anonymize(&big.records, &big.hierarchy, &spec).unwrap()))
+        });
+    }
     g.finish();
 }
 

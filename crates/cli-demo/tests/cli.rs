@@ -54,6 +54,7 @@ fn demo_writes_only_protected_tables_and_the_protocol_deterministically() {
         [
             "baublock.geojson",
             "gemeinde.geojson",
+            "grouping_grundschulbezirk.csv",
             "ortsteil.geojson",
             "protected_child_support.csv",
             "protected_kita.csv",

@@ -911,7 +911,7 @@ mod tests {
     }
 
     fn spec() -> AnonymizeSpec {
-        // The full town's grouping makes secondary suppression slow; see tests/anonymize.rs.
+        // Without groupings: the protocol's grouping list is empty (tests/anonymize.rs has them).
         AnonymizeSpec {
             assign: AssignOptions {
                 snap_distance: Some(DemoTown::SNAP_DISTANCE_M),

@@ -10,15 +10,13 @@ use quartier::{
     musterstadt_with, write_anonymized, write_protected_csv,
 };
 
-/// The demo's spec, without the school-district grouping: with a grouping, secondary
-/// suppression currently takes from tens of seconds (small town, release) to minutes and
-/// suppresses most cells (reported; `disclosure/secondary.rs` is being reworked). The grouping
-/// is exercised by an ignored test until then.
-fn spec(_town: &DemoTown) -> AnonymizeSpec {
+/// The demo's spec, with its school-district grouping (protected in the same model).
+fn spec(town: &DemoTown) -> AnonymizeSpec {
     AnonymizeSpec {
         assign: AssignOptions {
             snap_distance: Some(DemoTown::SNAP_DISTANCE_M),
         },
+        groupings: town.groupings.clone(),
         ..AnonymizeSpec::default()
     }
 }
@@ -86,14 +84,9 @@ fn no_published_cell_is_sensitive_and_the_protocol_accounts_for_everything() {
 }
 
 #[test]
-#[ignore = "slow: secondary suppression with a grouping (run with --release --ignored)"]
-fn no_published_cell_is_sensitive_with_a_grouping() {
+fn the_grouping_is_a_layer_of_its_own_and_protected_with_the_rest() {
     let town = small(2020);
-    let spec = AnonymizeSpec {
-        groupings: town.groupings.clone(),
-        ..spec(&town)
-    };
-    let out = anonymize(&town.records, &town.hierarchy, &spec).unwrap();
+    let out = anonymize(&town.records, &town.hierarchy, &spec(&town)).unwrap();
     assert_eq!(out.protocol().parameters.groupings.len(), 1);
     let layers: Vec<_> = out.tables()[0].layers().collect();
     assert_eq!(
@@ -194,6 +187,7 @@ fn same_input_same_output_and_files() {
             "protected_resident.csv",
             "protected_kita.csv",
             "protected_child_support.csv",
+            "grouping_grundschulbezirk.csv",
             "protocol.json",
             "protocol.md",
         ]

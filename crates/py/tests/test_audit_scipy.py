@@ -726,10 +726,10 @@ def test_demo_output_resists_the_lp_attack(demo_output, dataset) -> None:
     model = build_model(read_protected(path), groupings_beside(path))
     stats = LpStats()
     result = audit(model, k, zeros=zeros, stop_after=20, stats=stats)
-    # The demo publishes no grouping yet (secondary suppression with a non-nesting grouping
-    # is still too slow, see issue 3); differencing through a grouping is covered by the
-    # hand-made cases above.
+    # The demo publishes its school districts, which cut across the quarters: the attack
+    # uses them together with the hierarchy.
     assert len(model.levels) >= 3, model.levels
+    assert model.groupings == ["grundschulbezirk"], model.groupings
     assert result.intervals, (
         f"{path.name}: nothing is suppressed, so this audit tests nothing; the demo must "
         "produce sensitive cells"

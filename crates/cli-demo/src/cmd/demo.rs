@@ -29,9 +29,8 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
         assign: AssignOptions {
             snap_distance: Some(DemoTown::SNAP_DISTANCE_M),
         },
-        // The town's school-district grouping (`town.groupings`) is left out for now:
-        // secondary suppression with a non-nesting grouping takes minutes on the demo town
-        // and suppresses most cells (to be revisited with the faster secondary suppression).
+        // The school districts cut across the quarters; they are protected in the same model.
+        groupings: town.groupings.clone(),
         ..AnonymizeSpec::default()
     };
     let mut anonymized = quartier::anonymize(&town.records, &town.hierarchy, &spec)?;

@@ -9,6 +9,7 @@
 //! not.
 
 mod audit;
+mod direction;
 mod model;
 mod secondary;
 

@@ -1,59 +1,80 @@
 //! Secondary (complementary) suppression over all linked tables in one model.
 //!
-//! # Algorithm
+//! # Algorithm: protecting directions
 //!
-//! The pattern is grown from the primary cells in two phases; no cell is ever un-suppressed,
-//! so the result always contains the input pattern.
+//! A *direction* is a change `d ∈ {−1, 0, +1}ⁿ` of the cells that keeps every additivity
+//! constraint of the model (`A d = 0`: row total = Σ categories, parent = Σ children, group =
+//! Σ its blocks). When every cell with `d_i ≠ 0` is suppressed, the tables `x + t d` agree with
+//! every published cell and every constraint for all `t ∈ [−t_down, t_up]`, where
+//! `t_up = min {x_i : d_i = −1}` and `t_down = min {x_i : d_i = +1}` keep all cells
+//! non-negative. So an attacker who knows every published cell and every constraint cannot
+//! narrow any cell of the support to an interval narrower than `t_up + t_down`. In a two-way
+//! table the smallest direction is the familiar rectangle (`+ − − +`); across the levels of
+//! the hierarchy and the groupings it is a cycle through block cells, parent totals and group
+//! cells (for example: two blocks of the same quarter *and* the same school district, or two
+//! blocks of one quarter in different school districts with the four school-district cells
+//! that balance them).
 //!
-//! 1. **Exact phase** (no linear programming). Given the published cells, the suppressed
-//!    cells are the unknowns of the additivity system restricted to them, `A_S x = b`. A
-//!    suppressed cell `s` is *exactly recoverable* when `e_s` lies in the row space of `A_S`,
-//!    equivalently when every solution `δ` of `A_S δ = 0` has `δ_s = 0`. Sparse Gaussian
-//!    elimination (rows shortest first, Markowitz-style pivot: the column in fewest rows)
-//!    brings `A_S` to echelon form over the prime field `GF(2⁶¹ − 1)`; back-substitution with
-//!    pseudo-random values (fixed seed, so deterministic) for the free columns gives one
-//!    random null vector `δ`, and `δ_s = 0` marks `s` as recoverable. A cell that is not
-//!    recoverable has `δ_s = 0` only with probability about 2⁻⁶¹, and then it is merely
-//!    protected once more (the error is on the safe side). Every recoverable cell gets one
-//!    complementary suppression: the cheapest published cell in a constraint containing it
-//!    (see *Cost* below); a cell one of whose constraints already received a new suppression
-//!    in the same round waits for the next round. Rounds repeat until no suppressed cell —
-//!    primary or secondary — is recoverable. This is the greedy idea of Statistics Norway's
-//!    GaussSuppression (Langsrud 2024) run on the suppressed subsystem, which is small, instead
-//!    of on all cells: the hierarchy, the groupings and the row margins are one system, so a
-//!    differencing attack across tables (quarter minus school district) is found like any
-//!    other.
+//! 1. **Cover.** Every suppressed cell that is not yet *certified* gets a direction through it
+//!    with `t_up + t_down ≥ protection`. A bounded depth-first branch-and-bound search walks
+//!    the constraints from the cell, balancing one unbalanced constraint at a time (support
+//!    limits 4, 8, 14, 20 in turn, so that rectangles are found before long walks); it first
+//!    tries suppressed cells only (reusing the existing pattern costs nothing), then allows
+//!    published cells at the cost below and keeps the cheapest direction found within its
+//!    node budget. When no single direction is wide enough, two are combined: one with
+//!    `t_down ≥ min(x_s, protection − 1)` (room below the value) and one with `t_up` covering
+//!    the rest (room above); the convexity of the attacker's polytope puts both end points
+//!    and everything between them into the cell's interval. The published cells of every
+//!    direction used become secondary suppressions, and every cell of its support records the
+//!    room it proves, up and down. Suppressing more cells only enlarges the set of tables the
+//!    attacker must consider, so a certificate never expires: when every suppressed cell is
+//!    certified, the pattern is protected by construction, without linear programming. Cells
+//!    are visited in cost order (blocks and small values first), so that the directions of
+//!    the most constrained cells are found first and later cells reuse them.
 //!
-//!    *Singletons.* A cell with value 1 is known to its one contributor. When a constraint
+//!    When the depth-first search finds nothing within its budget (sparse tables, where
+//!    short cycles run into zeros and ones), a best-first search over partial directions
+//!    (cheapest plus unbalanced constraints first) tries again; it finds the larger
+//!    structures — a rectangle one level up, tied down to blocks on both sides — that the
+//!    depth-first search does not commit to. Should that fail too, two constructions that
+//!    always exist remain: the *category swap* (one unit moved from the block's largest
+//!    other category into the cell's category, in the block and every unit and group above
+//!    it: no row total changes) and, last, the *cone* (the cell, one block cell below it and
+//!    every total above that, all `+1`, which leaves the cell unbounded above but suppresses
+//!    totals up to the top). [`SecondarySummary::swaps`] and [`SecondarySummary::cones`]
+//!    count how often they were needed.
+//!
+//! 2. **Singletons.** A cell with value 1 is known to its one contributor. When a constraint
 //!    has exactly two suppressed cells, both primary and at least one of them a singleton, the
 //!    contributor of the singleton recovers the other one by subtraction; such a constraint
-//!    gets a third suppression (its cheapest published cell) — unless the two are a total and
-//!    its only non-zero part, which hold the same persons. This per-constraint rule is the
-//!    simple form of the singleton handling of GaussSuppression; combinations of several
-//!    constraints with insider knowledge are left to the interval phase.
+//!    gets a third suppression (its cheapest published cell), which is then covered like any
+//!    other — unless the two are a total and its only non-zero part, which hold the same
+//!    persons. This per-constraint rule is the simple form of the singleton handling of
+//!    Statistics Norway's GaussSuppression; combinations of several constraints with insider
+//!    knowledge are not modelled.
+//! 3. **Audit** (the safety net, [`IntervalPhase::Audit`]). The LP [`audit`](super::audit)
+//!    computes every suppressed cell's interval; should any be narrower than the protection
+//!    level (the cover makes this impossible up to the audit's tolerance), the cheapest
+//!    published cell of its constraints is suppressed and the audit runs again.
 //!
-//!    *Zeros.* A zero cell is a poor complement (it cannot go below zero, so it widens no
-//!    interval downwards); zeros are chosen only when no other published cell is at hand.
-//!
-//! 2. **Interval phase** (audit-driven). The LP [`audit`](super::audit) computes the interval
-//!    an attacker can derive for every suppressed cell; for every cell whose interval is
-//!    narrower than the protection level, the cheapest published cell of its constraints is
-//!    suppressed, and the audit runs again, until it passes. The number of rounds is bounded
-//!    ([`SecondaryOptions::with_max_rounds`]); running out is an error, never a silent pass.
+//! This is the cycle (hypercube) family of secondary suppression — the hypercube method of
+//! τ-ARGUS protects each primary cell by the corners of a hypercube in a fixed table shape —
+//! generalised by searching the linked model itself, so that a differencing attack across
+//! tables (quarter minus school district) is closed like any other. Unlike one complement per
+//! exposed cell and round, a direction closes every constraint of the cell at once, which
+//! avoids the long chains of complements that non-nesting groupings otherwise cause.
 //!
 //! # Cost
 //!
-//! Published cells are ranked by the key `(class, tier, row total, value, index)`, cheapest
-//! first: `class` 0 for values at least the protection level, 1 for smaller non-zero values,
-//! 2 for zeros; `tier` 0 for blocks, 1 for the level above and for every grouping, growing
-//! by one per level up to the top; category cells before row totals; then the smaller value
-//! (the information lost); then the cell index, which makes the pattern deterministic.
+//! A published cell in a direction costs [`BASE_COST`] plus [`TIER_COST`] per level above the
+//! blocks (every grouping counts as one level above), plus [`TOTAL_COST`] for a row total,
+//! plus its value up to [`VALUE_COST_CAP`] (the information lost), plus [`ZERO_COST`] for a
+//! zero (a zero widens no interval downwards). Suppressed cells cost nothing. Ties between
+//! candidate steps go to the lower cell index, which makes the pattern deterministic.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use super::audit::{AuditReport, audit};
-use super::model::{Layer, LinkedTables};
+use super::audit::{AuditReport, audit_with_witnesses};
+use super::direction::{Graph, Need, Search, record};
+use super::model::LinkedTables;
 use super::{CellStatus, DisclosureError, FrequencyRule, primary_suppression};
 
 /// Settings of [`secondary_suppression`].
@@ -73,11 +94,12 @@ pub struct SecondaryOptions {
 /// Whether the interval phase of [`secondary_suppression`] runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IntervalPhase {
-    /// Run the LP audit and add complements until every interval is wide enough.
+    /// Run the LP audit after the cover and add complements until every interval is wide
+    /// enough (a safety net: the cover already protects by construction).
     #[default]
     Audit,
-    /// Exact phase only: no suppressed cell is exactly recoverable, but intervals may be
-    /// narrower than the protection level.
+    /// The cover only: protected by construction, but not confirmed by an LP audit inside
+    /// this call ([`protect`] audits anyway).
     Skip,
 }
 
@@ -125,11 +147,20 @@ pub struct SecondarySummary {
     pub added: usize,
     /// Rounds of both phases together.
     pub rounds: usize,
-    /// Rounds of the exact phase.
-    pub exact_rounds: usize,
+    /// Extra rounds of the cover phase: passes after the first that were needed because a
+    /// search found no direction within its budget or a singleton needed a third cell.
+    pub cover_rounds: usize,
     /// Rounds of the interval phase: audits that found exposed cells and led to complements
     /// (the final, passing audit is not counted).
     pub interval_rounds: usize,
+    /// Protecting directions found (each certifies every cell of its support).
+    pub directions: usize,
+    /// Cells for which no direction was found by either search, so that their category swap
+    /// was suppressed instead (see the module documentation).
+    pub swaps: usize,
+    /// Cells for which no direction was found by either search and the swap was not enough, so that their cone
+    /// (the cell and every total above it) was suppressed instead.
+    pub cones: usize,
 }
 
 /// Secondary suppression: suppresses further cells of `tables` until no suppressed cell can
@@ -139,12 +170,12 @@ pub struct SecondarySummary {
 /// All linked tables are protected in one model: every level, every grouping and every row
 /// margin. Cells already suppressed (`Primary` or `Secondary`) stay suppressed; new ones are
 /// marked `Secondary`. The algorithm and its cost function are described in the module
-/// documentation: exact phase by Gaussian elimination, then an audit-driven interval phase.
-/// Identical input gives an identical pattern, and running it again on its own output adds
-/// nothing.
+/// documentation: every suppressed cell is covered by a protecting direction, singletons get
+/// a third cell, and the LP audit checks the result. Identical input gives an identical
+/// pattern.
 ///
-/// Complexity: each exact round is one sparse elimination of the suppressed subsystem; each
-/// interval round is one audit.
+/// Complexity: one bounded search per suppressed cell not covered by an earlier direction,
+/// plus one audit (with [`IntervalPhase::Audit`]).
 ///
 /// # Examples
 ///
@@ -181,7 +212,7 @@ pub struct SecondarySummary {
 /// # Errors
 ///
 /// [`DisclosureError::StatusLength`] when `status` does not have one entry per cell;
-/// [`DisclosureError::SecondaryUnprotectable`] when a recoverable cell has no published cell
+/// [`DisclosureError::SecondaryUnprotectable`] when an uncovered cell has no published cell
 /// left to suppress around it; [`DisclosureError::SecondaryNoConvergence`] when a phase runs
 /// out of rounds; any error of the audit.
 pub fn secondary_suppression(
@@ -189,6 +220,16 @@ pub fn secondary_suppression(
     status: &mut [CellStatus],
     options: &SecondaryOptions,
 ) -> Result<SecondarySummary, DisclosureError> {
+    cover(tables, status, options).map(|(summary, _)| summary)
+}
+
+/// [`secondary_suppression`], also returning the final, passing audit when the interval phase
+/// ran.
+fn cover(
+    tables: &LinkedTables,
+    status: &mut [CellStatus],
+    options: &SecondaryOptions,
+) -> Result<(SecondarySummary, Option<AuditReport>), DisclosureError> {
     if status.len() != tables.len() {
         return Err(DisclosureError::StatusLength {
             statuses: status.len(),
@@ -199,31 +240,131 @@ pub fn secondary_suppression(
         .iter()
         .filter(|s| **s == CellStatus::Secondary)
         .count();
-    let model = Model::new(tables, options.protection);
+    let model = Model::new(tables);
+    let protection = options.protection.max(1);
+    let values = tables.values();
+    let mut search = Search::new(&model.graph);
+    // Room of every cell, up and down, proven by the directions found so far.
+    let mut room = vec![(0u64, 0u64); status.len()];
+    let certified =
+        |room: &[(u64, u64)], i: usize| room[i].0.saturating_add(room[i].1) >= protection;
+    let (mut directions, mut swaps, mut cones) = (0usize, 0usize, 0usize);
+    let mut witnesses: Vec<Vec<(usize, i8)>> = Vec::new();
+    // Suppresses the published cells of a direction and records the room it gives.
+    let apply = |room: &mut [(u64, u64)], status: &mut [CellStatus], d: &[(usize, i8)]| {
+        record(room, d, values);
+        for &(i, _) in d {
+            if !status[i].is_suppressed() {
+                status[i] = CellStatus::Secondary;
+            }
+        }
+    };
 
-    // Exact phase.
-    let mut exact_rounds = 0;
+    // Cover and singletons, until every suppressed cell is certified.
+    let mut cover_rounds = 0;
     loop {
-        let exposed = model.exposed_exactly(status);
-        if exposed.is_empty() {
+        let mut todo: Vec<usize> = (0..status.len())
+            .filter(|&i| status[i].is_suppressed() && !certified(&room, i))
+            .collect();
+        todo.sort_unstable_by_key(|&i| model.rank[i]);
+        for s in todo {
+            if certified(&room, s) {
+                continue;
+            }
+            // One direction wide enough on its own; else one for the room below the value
+            // and one for the room above it.
+            let down = values[s].min(protection - 1);
+            let needs = [
+                Need::Width(protection),
+                Need::Down(down),
+                Need::Up(protection - down),
+            ];
+            for need in [false, true]
+                .into_iter()
+                .flat_map(|p| needs.map(|n| (n, p)))
+            {
+                let (need, published) = need;
+                let wanted = match need {
+                    Need::Width(_) => true,
+                    Need::Down(l) => room[s].1 < l,
+                    Need::Up(u) => room[s].0 < u,
+                };
+                if certified(&room, s) || !wanted {
+                    continue;
+                }
+                if let Some(d) = search.direction(s, status, need, published) {
+                    directions += 1;
+                    apply(&mut room, status, &d);
+                    witnesses.push(d);
+                }
+            }
+            if certified(&room, s) {
+                continue;
+            }
+            // The depth-first search found nothing within its budget: best-first, then the
+            // cone, which always exists.
+            let down = values[s].min(protection - 1);
+            for need in [
+                Need::Width(protection),
+                Need::Down(down),
+                Need::Up(protection - down),
+            ] {
+                let wanted = match need {
+                    Need::Width(_) => true,
+                    Need::Down(l) => room[s].1 < l,
+                    Need::Up(u) => room[s].0 < u,
+                };
+                if certified(&room, s) || !wanted {
+                    continue;
+                }
+                if let Some(d) = search.best_first(s, status, need, true) {
+                    directions += 1;
+                    apply(&mut room, status, &d);
+                    witnesses.push(d);
+                }
+            }
+            if certified(&room, s) {
+                continue;
+            }
+            // Still nothing: the category swap, if it gives what is missing, else the cone.
+            if let Some(d) = model.graph.swap(s) {
+                let (t_up, t_down) = Search::steps(&d, values);
+                let r = room[s];
+                if r.0.max(t_up).saturating_add(r.1.max(t_down)) >= protection {
+                    swaps += 1;
+                    apply(&mut room, status, &d);
+                    witnesses.push(d);
+                    continue;
+                }
+            }
+            let d = model.graph.cone(s);
+            cones += 1;
+            apply(&mut room, status, &d);
+            witnesses.push(d);
+        }
+        let singles = model.singleton_exposures(status);
+        if singles.is_empty() {
             break;
         }
-        exact_rounds += 1;
-        if exact_rounds > options.max_rounds {
+        cover_rounds += 1;
+        if cover_rounds > options.max_rounds {
             return Err(DisclosureError::SecondaryNoConvergence {
                 rounds: options.max_rounds,
-                exposed: exposed.len(),
+                exposed: singles.len(),
             });
         }
-        model.complement(status, &exposed)?;
+        model.complement(status, &singles)?;
     }
 
-    // Interval phase.
+    // Interval phase: the LP audit as a safety net.
     let mut interval_rounds = 0;
+    let mut last = None;
     if options.interval == IntervalPhase::Audit {
         loop {
-            let report = audit(tables, status, options.protection)?;
+            // The cover's directions are certificates for the audit (verified there).
+            let report = audit_with_witnesses(tables, status, options.protection, &witnesses)?;
             if report.is_passed() {
+                last = Some(report);
                 break;
             }
             let exposed: Vec<(usize, Option<usize>)> =
@@ -244,14 +385,18 @@ pub fn secondary_suppression(
         .iter()
         .filter(|s| **s == CellStatus::Secondary)
         .count();
-    Ok(SecondarySummary {
+    let summary = SecondarySummary {
         primary,
         secondary,
         added: secondary - before,
-        rounds: exact_rounds + interval_rounds,
-        exact_rounds,
+        rounds: cover_rounds + interval_rounds,
+        cover_rounds,
         interval_rounds,
-    })
+        directions,
+        swaps,
+        cones,
+    };
+    Ok((summary, last))
 }
 
 /// The result of [`protect`]: the status of every cell, what secondary suppression did, and
@@ -293,155 +438,55 @@ pub struct Protection {
 pub fn protect(tables: &LinkedTables, rule: &FrequencyRule) -> Result<Protection, DisclosureError> {
     let mut status = primary_suppression(tables, rule);
     let options = SecondaryOptions::new(rule.k);
-    let summary = secondary_suppression(tables, &mut status, &options)?;
-    let report = audit(tables, &status, rule.k)?;
-    if !report.is_passed() {
-        return Err(DisclosureError::SecondaryNoConvergence {
-            rounds: summary.rounds,
-            exposed: report.exposed().count(),
-        });
-    }
+    let (summary, last) = cover(tables, &mut status, &options)?;
+    // The interval phase ends with a passing audit; it is the final audit.
+    let report = match last {
+        Some(report) if report.is_passed() => report,
+        _ => {
+            return Err(DisclosureError::SecondaryNoConvergence {
+                rounds: summary.rounds,
+                exposed: tables.len(),
+            });
+        }
+    };
     Ok(Protection {
         status,
         summary,
         audit: report,
     })
 }
-
-/// The prime of the field the elimination works in: 2⁶¹ − 1.
-const P: u64 = (1 << 61) - 1;
-
-fn mul(a: u64, b: u64) -> u64 {
-    // ok: both factors are below 2⁶¹, the product fits in u128 and the remainder in u64
-    ((u128::from(a) * u128::from(b)) % u128::from(P)) as u64
-}
-
-fn sub(a: u64, b: u64) -> u64 {
-    if a >= b { a - b } else { a + P - b }
-}
-
-fn inv(a: u64) -> u64 {
-    // Fermat: a^(p-2).
-    let (mut base, mut exp, mut acc) = (a, P - 2, 1u64);
-    while exp > 0 {
-        if exp & 1 == 1 {
-            acc = mul(acc, base);
-        }
-        base = mul(base, base);
-        exp >>= 1;
-    }
-    acc
-}
-
-/// A deterministic pseudo-random non-zero field element for a cell (SplitMix64).
-fn random_element(cell: usize) -> u64 {
-    let mut z = (cell as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    z % (P - 1) + 1
-}
-
-/// The static part: constraints as cell lists, the constraints of every cell, and the cost
-/// rank of every cell.
+/// The static part: the constraint graph and the position of every cell in the cost order.
 struct Model<'a> {
     tables: &'a LinkedTables,
-    /// Cells of every constraint: the total first, then the parts.
-    cells: Vec<Vec<usize>>,
-    /// Constraints of every cell (CSR).
-    of_cell_start: Vec<usize>,
-    of_cell: Vec<usize>,
+    graph: Graph<'a>,
     /// Position of every cell in the cost order (0 = cheapest to suppress).
     rank: Vec<usize>,
 }
 
 impl<'a> Model<'a> {
-    fn new(tables: &'a LinkedTables, protection: u64) -> Self {
+    fn new(tables: &'a LinkedTables) -> Self {
+        let graph = Graph::new(tables);
         let n = tables.len();
-        let cells: Vec<Vec<usize>> = tables
-            .constraints()
-            .iter()
-            .map(|c| {
-                let mut v = Vec::with_capacity(c.parts.len() + 1);
-                v.push(c.total);
-                v.extend_from_slice(&c.parts);
-                v
-            })
-            .collect();
-        let mut counts = vec![0usize; n + 1];
-        for c in &cells {
-            for &i in c {
-                counts[i + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            counts[i + 1] += counts[i];
-        }
-        let mut fill = counts.clone();
-        let mut of_cell = vec![0usize; counts[n]];
-        for (ci, c) in cells.iter().enumerate() {
-            for &i in c {
-                of_cell[fill[i]] = ci;
-                fill[i] += 1;
-            }
-        }
-        let levels = tables.levels();
-        let values = tables.values();
-        let mut keys: Vec<(u8, usize, bool, u64, usize)> = (0..n)
-            .map(|i| {
-                let v = values[i];
-                let class = if v >= protection.max(1) {
-                    0
-                } else if v > 0 {
-                    1
-                } else {
-                    2
-                };
-                let (tier, total) = match tables.key(i) {
-                    Some(k) => (
-                        match k.layer {
-                            Layer::Level(l) => levels.saturating_sub(1 + l),
-                            Layer::Grouping(_) => 1,
-                        },
-                        k.category.is_none(),
-                    ),
-                    None => (usize::MAX, true),
-                };
-                (class, tier, total, v, i)
-            })
-            .collect();
-        keys.sort_unstable();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by_key(|&i| (graph.cost[i], i));
         let mut rank = vec![0usize; n];
-        for (r, k) in keys.iter().enumerate() {
-            rank[k.4] = r;
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
         }
         Self {
             tables,
-            cells,
-            of_cell_start: counts,
-            of_cell,
+            graph,
             rank,
         }
     }
 
-    fn constraints_of(&self, cell: usize) -> &[usize] {
-        &self.of_cell[self.of_cell_start[cell]..self.of_cell_start[cell + 1]]
-    }
-
-    /// The suppressed cells that are exactly recoverable (constraint `None`), and those
-    /// exposed to the contributor of a singleton in one constraint (`Some(constraint)`), in
-    /// cell order.
-    fn exposed_exactly(&self, status: &[CellStatus]) -> Vec<(usize, Option<usize>)> {
+    /// Suppressed cells exposed to the contributor of a singleton in one constraint, with
+    /// that constraint, in cell order (see the module documentation).
+    fn singleton_exposures(&self, status: &[CellStatus]) -> Vec<(usize, Option<usize>)> {
         let values = self.tables.values();
-        let mut exposed: Vec<(usize, Option<usize>)> = recoverable(&self.cells, status)
-            .into_iter()
-            .map(|i| (i, None))
-            .collect();
+        let mut exposed: Vec<(usize, Option<usize>)> = Vec::new();
         let mut flagged = vec![false; status.len()];
-        for &(i, _) in &exposed {
-            flagged[i] = true;
-        }
-        for (ci, c) in self.cells.iter().enumerate() {
+        for (ci, c) in self.graph.cells.iter().enumerate() {
             let mut sup = c.iter().copied().filter(|&i| status[i].is_suppressed());
             let (Some(a), Some(b), None) = (sup.next(), sup.next(), sup.next()) else {
                 continue;
@@ -459,7 +504,6 @@ impl<'a> Model<'a> {
             if a == c[0] && published == 0 {
                 continue;
             }
-            // The contributor of a singleton learns the other cell.
             for (known, learned) in [(a, b), (b, a)] {
                 if values[known] == 1 && !flagged[learned] {
                     flagged[learned] = true;
@@ -471,20 +515,26 @@ impl<'a> Model<'a> {
         exposed
     }
 
-    /// Adds one complementary suppression for every exposed cell whose constraints have not
-    /// received one in this round yet.
+    /// Adds one complementary suppression for every given cell whose constraints have not
+    /// received one in this call yet: the cheapest published cell of its constraints (or of
+    /// the one constraint given with it).
     fn complement(
         &self,
         status: &mut [CellStatus],
         exposed: &[(usize, Option<usize>)],
     ) -> Result<(), DisclosureError> {
-        let mut touched = vec![false; self.cells.len()];
+        let mut touched = vec![false; self.graph.cells.len()];
         let mut added = 0usize;
         let mut stuck = 0usize;
         for &(cell, within) in exposed {
             let scope: Vec<usize> = match within {
                 Some(c) => vec![c],
-                None => self.constraints_of(cell).to_vec(),
+                None => self
+                    .graph
+                    .constraints_of(cell)
+                    .iter()
+                    .map(|&(c, _)| c)
+                    .collect(),
             };
             if scope.iter().any(|&c| touched[c]) {
                 continue;
@@ -493,7 +543,7 @@ impl<'a> Model<'a> {
                 Some(best) => {
                     status[best] = CellStatus::Secondary;
                     added += 1;
-                    for &c in self.constraints_of(best) {
+                    for &(c, _) in self.graph.constraints_of(best) {
                         touched[c] = true;
                     }
                 }
@@ -509,16 +559,7 @@ impl<'a> Model<'a> {
     /// The cheapest published cell in the given constraints; when they hold none, the search
     /// widens to the constraints of their suppressed cells, and so on.
     fn cheapest_published(&self, status: &[CellStatus], scope: &[usize]) -> Option<usize> {
-        let direct = scope
-            .iter()
-            .flat_map(|&c| &self.cells[c])
-            .copied()
-            .filter(|&i| !status[i].is_suppressed())
-            .min_by_key(|&i| self.rank[i]);
-        if direct.is_some() {
-            return direct;
-        }
-        let mut seen_constraint = vec![false; self.cells.len()];
+        let mut seen_constraint = vec![false; self.graph.cells.len()];
         let mut seen_cell = vec![false; status.len()];
         let mut frontier: Vec<usize> = scope.to_vec();
         for &c in &frontier {
@@ -528,11 +569,11 @@ impl<'a> Model<'a> {
             let mut best: Option<usize> = None;
             let mut next = Vec::new();
             for &c in &frontier {
-                for &i in &self.cells[c] {
+                for &i in &self.graph.cells[c] {
                     if status[i].is_suppressed() {
                         if !seen_cell[i] {
                             seen_cell[i] = true;
-                            for &d in self.constraints_of(i) {
+                            for &(d, _) in self.graph.constraints_of(i) {
                                 if !seen_constraint[d] {
                                     seen_constraint[d] = true;
                                     next.push(d);
@@ -550,164 +591,5 @@ impl<'a> Model<'a> {
             frontier = next;
         }
         None
-    }
-}
-
-/// The suppressed cells that are exactly recoverable from the published ones, in cell order.
-///
-/// Builds the additivity system restricted to the suppressed cells, brings it to echelon form
-/// over GF(p) and tests the cells against one pseudo-random null vector (see the module
-/// documentation).
-fn recoverable(constraints: &[Vec<usize>], status: &[CellStatus]) -> Vec<usize> {
-    const NONE: u32 = u32::MAX;
-    let sup: Vec<usize> = (0..status.len())
-        .filter(|&i| status[i].is_suppressed())
-        .collect();
-    if sup.is_empty() {
-        return Vec::new();
-    }
-    let mut col_of = vec![NONE; status.len()];
-    for (j, &i) in sup.iter().enumerate() {
-        col_of[i] = j as u32;
-    }
-    let ncols = sup.len();
-    // Rows: total − Σ parts, restricted to suppressed cells.
-    let mut rows: Vec<Vec<(u32, u64)>> = Vec::new();
-    let mut col_count = vec![0u32; ncols];
-    for c in constraints {
-        let row: Vec<(u32, u64)> = c
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| col_of[**i] != NONE)
-            .map(|(k, i)| (col_of[*i], if k == 0 { 1 } else { P - 1 }))
-            .collect();
-        if !row.is_empty() {
-            for &(j, _) in &row {
-                col_count[j as usize] += 1;
-            }
-            rows.push(row);
-        }
-    }
-    rows.sort_by_key(|r| r.len()); // stable: ties keep constraint order
-
-    // Forward elimination; pivot rows are normalized (pivot value 1).
-    let mut pivot_of = vec![NONE; ncols];
-    let mut pivots: Vec<(u32, Vec<(u32, u64)>)> = Vec::new();
-    let mut acc = vec![0u64; ncols];
-    let mut in_acc = vec![false; ncols];
-    let mut nz: Vec<u32> = Vec::new();
-    let mut heap: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
-    for row in rows {
-        for &(j, v) in &row {
-            acc[j as usize] = v;
-            in_acc[j as usize] = true;
-            nz.push(j);
-            if pivot_of[j as usize] != NONE {
-                heap.push(Reverse((pivot_of[j as usize], j)));
-            }
-        }
-        // Eliminate pivot columns, earliest pivot first: a pivot row only has entries at
-        // pivots created after it, so every column is eliminated at most once.
-        while let Some(Reverse((p, j))) = heap.pop() {
-            let factor = acc[j as usize];
-            if factor == 0 {
-                continue;
-            }
-            for &(k, v) in &pivots[p as usize].1 {
-                let k = k as usize;
-                let was_zero = acc[k] == 0;
-                acc[k] = sub(acc[k], mul(factor, v));
-                if !in_acc[k] {
-                    in_acc[k] = true;
-                    nz.push(k as u32);
-                }
-                if was_zero && acc[k] != 0 && pivot_of[k] != NONE {
-                    heap.push(Reverse((pivot_of[k], k as u32)));
-                }
-            }
-        }
-        let mut reduced: Vec<(u32, u64)> = Vec::new();
-        for &j in &nz {
-            let a = acc[j as usize];
-            if a != 0 {
-                reduced.push((j, a));
-            }
-            acc[j as usize] = 0;
-            in_acc[j as usize] = false;
-        }
-        nz.clear();
-        let Some(&(pc, pv)) = reduced
-            .iter()
-            .min_by_key(|(j, _)| (col_count[*j as usize], *j))
-        else {
-            continue;
-        };
-        debug_assert_eq!(pivot_of[pc as usize], NONE);
-        let scale = inv(pv);
-        for e in &mut reduced {
-            e.1 = mul(e.1, scale);
-        }
-        reduced.sort_unstable_by_key(|e| e.0);
-        pivot_of[pc as usize] = pivots.len() as u32;
-        pivots.push((pc, reduced));
-    }
-
-    // Back-substitution: free columns random, pivots in reverse order of creation.
-    let mut x: Vec<u64> = (0..ncols)
-        .map(|j| {
-            if pivot_of[j] == NONE {
-                random_element(sup[j])
-            } else {
-                0
-            }
-        })
-        .collect();
-    for (pc, row) in pivots.iter().rev() {
-        let mut s = 0u64;
-        for &(j, v) in row {
-            if j != *pc {
-                s = sub(s, mul(v, x[j as usize]));
-            }
-        }
-        x[*pc as usize] = s;
-    }
-    (0..ncols).filter(|&j| x[j] == 0).map(|j| sup[j]).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_arithmetic() {
-        for a in [1, 2, 3, 12345, P - 1, P - 2] {
-            assert_eq!(mul(a, inv(a)), 1);
-        }
-        assert_eq!(sub(1, 2), P - 1);
-        assert!((0..1000).all(|i| (1..P).contains(&random_element(i))));
-    }
-
-    fn statuses(s: &str) -> Vec<CellStatus> {
-        s.chars()
-            .map(|c| match c {
-                'p' => CellStatus::Primary,
-                's' => CellStatus::Secondary,
-                _ => CellStatus::Published,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn recoverable_cells_of_a_small_system() {
-        // cells 0..3: 2 = 0 + 1, 3 = 0 + 1 (two totals of the same parts)
-        let cons = vec![vec![2, 0, 1], vec![3, 0, 1]];
-        // only cell 0 suppressed: recoverable from constraint 0
-        assert_eq!(recoverable(&cons, &statuses("p...")), vec![0]);
-        // 0 and 1 suppressed: 0 + 1 known, neither recoverable
-        assert!(recoverable(&cons, &statuses("ps..")).is_empty());
-        // 0, 1 and 2 suppressed: still 0 + 1 = cell 3, and 2 = cell 3 is recoverable
-        assert_eq!(recoverable(&cons, &statuses("pss.")), vec![2]);
-        // nothing suppressed
-        assert!(recoverable(&cons, &statuses("....")).is_empty());
     }
 }
