@@ -20,12 +20,14 @@ pub const TOTAL_COST: u64 = 200;
 /// Values above this add no further cost.
 pub const VALUE_COST_CAP: u64 = 400;
 /// Extra cost of a zero.
-pub const ZERO_COST: u64 = 300;
+pub const ZERO_COST: u64 = 3_000;
 
 /// Search nodes per direction search and support limit.
 const NODE_BUDGET: usize = 300;
 /// Partial directions expanded per best-first search.
 const BEST_FIRST_BUDGET: usize = 2_000;
+/// Steps that become nodes per best-first expansion (the most promising ones).
+const BEST_FIRST_BRANCHING: usize = 16;
 /// Candidate steps tried per search node.
 const BRANCHING: usize = 4;
 /// Support limits of a direction, tried in turn (iterative deepening: small structures such as
@@ -48,6 +50,8 @@ pub(super) struct Graph<'a> {
     pub(super) cost: Vec<u64>,
     /// Whether every cell is a row total.
     is_total: Vec<bool>,
+    /// Whether every cell belongs to a grouping (not to a level of the hierarchy).
+    is_group: Vec<bool>,
 }
 
 impl<'a> Graph<'a> {
@@ -105,6 +109,13 @@ impl<'a> Graph<'a> {
         let is_total = (0..n)
             .map(|i| tables.key(i).is_none_or(|k| k.category.is_none()))
             .collect();
+        let is_group = (0..n)
+            .map(|i| {
+                tables
+                    .key(i)
+                    .is_some_and(|k| matches!(k.layer, Layer::Grouping(_)))
+            })
+            .collect();
         Self {
             values,
             cells,
@@ -112,6 +123,7 @@ impl<'a> Graph<'a> {
             of_cell,
             cost,
             is_total,
+            is_group,
         }
     }
 
@@ -155,6 +167,139 @@ impl<'a> Graph<'a> {
 }
 
 impl Graph<'_> {
+    /// The constraint in which `cell` is a part and whose total is its parent in the
+    /// hierarchy (same column, one level up); `None` at the top and for group cells.
+    fn parent_constraint(&self, cell: usize) -> Option<usize> {
+        self.constraints_of(cell)
+            .iter()
+            .find(|&&(c, a)| {
+                let t = self.cells[c][0];
+                a < 0 && !self.is_group[t] && self.is_total[t] == self.is_total[cell]
+            })
+            .map(|&(c, _)| c)
+    }
+
+    /// The row constraint of a category cell (its unit's row total = Σ categories).
+    fn row_constraint(&self, cell: usize) -> Option<usize> {
+        self.constraints_of(cell)
+            .iter()
+            .find(|&&(c, a)| a < 0 && self.is_total[self.cells[c][0]])
+            .map(|&(c, _)| c)
+    }
+
+    /// The largest block cell below `cell` in its column (descending to the largest part).
+    fn largest_block_below(&self, cell: usize) -> usize {
+        let mut base = cell;
+        while let Some(&(c, _)) = self.constraints_of(base).iter().find(|&&(_, a)| a > 0) {
+            match self.cells[c][1..]
+                .iter()
+                .copied()
+                .max_by_key(|&i| (self.values[i], Reverse(i)))
+            {
+                Some(p) => base = p,
+                None => break,
+            }
+        }
+        base
+    }
+
+    /// The block swap of a block category cell `(b, k)`: one unit moved into `b` from the
+    /// nearest block `b'` (same quarter first, then the same district, ...) whose cell in
+    /// column `k` has at least `room` persons, in column `k` and in the row totals, in both
+    /// blocks and in every unit above them below their lowest common ancestor, and in their
+    /// groups where they differ. The common ancestor and everything above it keep their
+    /// values, so no top-level cell is touched unless the blocks share only the top. `None`
+    /// for other cells or when no such block exists.
+    pub(super) fn block_swap(&self, s: usize, room: u64) -> Option<Vec<(usize, i8)>> {
+        if self.is_total[s] || self.is_group[s] {
+            return None;
+        }
+        // s must be a block cell: no constraint has it as its total.
+        if self.constraints_of(s).iter().any(|&(_, a)| a > 0) {
+            return None;
+        }
+        // The chain of s's ancestors in its column.
+        let mut chain = vec![s];
+        while let Some(c) = self.parent_constraint(chain[chain.len() - 1]) {
+            chain.push(self.cells[c][0]);
+        }
+        // The nearest other block with enough room: search the siblings' subtrees level by
+        // level, taking the largest block cell below each sibling.
+        let mut partner = None;
+        'levels: for w in chain.windows(2) {
+            let (child, parent) = (w[0], w[1]);
+            let Some(&(c, _)) = self
+                .constraints_of(parent)
+                .iter()
+                .find(|&&(c, a)| a > 0 && self.cells[c][1..].contains(&child))
+            else {
+                break;
+            };
+            let mut best: Option<usize> = None;
+            for &sib in &self.cells[c][1..] {
+                if sib == child {
+                    continue;
+                }
+                let b = self.largest_block_below(sib);
+                if self.values[b] >= room
+                    && best
+                        .is_none_or(|x| (self.values[b], Reverse(b)) > (self.values[x], Reverse(x)))
+                {
+                    best = Some(b);
+                }
+            }
+            if best.is_some() {
+                partner = best;
+                break 'levels;
+            }
+        }
+        let t = partner?;
+        let mut other = vec![t];
+        while let Some(c) = self.parent_constraint(other[other.len() - 1]) {
+            other.push(self.cells[c][0]);
+        }
+        // Drop the common ancestors.
+        while chain.len() > 1 && other.len() > 1 && chain[chain.len() - 1] == other[other.len() - 1]
+        {
+            chain.pop();
+            other.pop();
+        }
+        let mut d: Vec<(usize, i8)> = Vec::new();
+        let add = |cells: &[usize], sign: i8, d: &mut Vec<(usize, i8)>| -> Option<()> {
+            for &cell in cells {
+                d.push((cell, sign));
+                let row = self.row_constraint(cell)?;
+                d.push((self.cells[row][0], sign));
+            }
+            Some(())
+        };
+        add(&chain, 1, &mut d)?;
+        add(&other, -1, &mut d)?;
+        // Groups of both block cells (and their row totals) where they differ.
+        for (block_cell, sign) in [(s, 1i8), (t, -1i8)] {
+            let row_total = self.cells[self.row_constraint(block_cell)?][0];
+            for cell in [block_cell, row_total] {
+                for &(c, a) in self.constraints_of(cell) {
+                    let g = self.cells[c][0];
+                    if a < 0 && self.is_group[g] {
+                        d.push((g, sign));
+                    }
+                }
+            }
+        }
+        // Cells in both (a shared group) cancel.
+        d.sort_unstable();
+        let mut out: Vec<(usize, i8)> = Vec::with_capacity(d.len());
+        for (i, a) in d {
+            match out.last_mut() {
+                Some(last) if last.0 == i => last.1 += a,
+                _ => out.push((i, a)),
+            }
+        }
+        out.retain(|&(_, a)| a != 0);
+        Some(out)
+    }
+
     /// The category swap of a category cell: one unit moved from another category `k'` to
     /// the cell's category `k` in one block and in every unit above it and every group
     /// holding it: `+1` on the cells of column `k`, `−1` on those of column `k'`, totals
@@ -207,6 +352,30 @@ impl Graph<'_> {
         d.extend(ascend(other).into_iter().map(|i| (i, -1)));
         d.sort_unstable();
         Some(d)
+    }
+}
+
+/// Which cells a search may put into a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Allow {
+    /// Suppressed cells only (reuse the pattern, add nothing).
+    Suppressed,
+    /// Suppressed cells and published non-zero cells. A zero made secondary needs room above
+    /// it of the full protection level (it has none below), which sparse tables often only
+    /// give through their totals, so zeros are avoided as long as possible.
+    NonZero,
+    /// Any cell.
+    Any,
+}
+
+impl Allow {
+    fn permits(self, status: CellStatus, value: u64) -> bool {
+        status.is_suppressed()
+            || match self {
+                Allow::Suppressed => false,
+                Allow::NonZero => value > 0,
+                Allow::Any => true,
+            }
     }
 }
 
@@ -269,20 +438,20 @@ impl<'g, 'a> Search<'g, 'a> {
     }
 
     /// The cheapest direction through `s` found within the budget whose width is at least
-    /// `protection`; with `published == false` only suppressed cells may be used.
+    /// `protection`, using the cells `allow` permits.
     pub(super) fn direction(
         &mut self,
         s: usize,
         status: &[CellStatus],
         need: Need,
-        published: bool,
+        allow: Allow,
     ) -> Option<Vec<(usize, i8)>> {
         self.best = None;
         self.assign(s, 1, status);
         for max_support in MAX_SUPPORT {
             self.nodes = 0;
             self.max_support = max_support;
-            self.dfs(status, need, published);
+            self.dfs(status, need, allow);
             if self.best.is_some() {
                 break;
             }
@@ -305,7 +474,7 @@ impl<'g, 'a> Search<'g, 'a> {
         s: usize,
         status: &[CellStatus],
         need: Need,
-        published: bool,
+        allow: Allow,
     ) -> Option<Vec<(usize, i8)>> {
         let g = self.m;
         let values = g.values;
@@ -316,6 +485,7 @@ impl<'g, 'a> Search<'g, 'a> {
         let mut seen: std::collections::HashSet<Vec<(usize, i8)>> =
             std::collections::HashSet::new();
         let mut expanded = 0;
+        let mut children: Vec<(i64, usize, i8, u64)> = Vec::new();
         while let Some(Reverse((_, id, _))) = heap.pop() {
             expanded += 1;
             if expanded > BEST_FIRST_BUDGET {
@@ -348,9 +518,9 @@ impl<'g, 'a> Search<'g, 'a> {
             }
             let up = Self::steps(&cells, values);
             let toward = -r.signum();
+            children.clear();
             for (k, &v) in g.cells[row].iter().enumerate() {
-                if cells.iter().any(|&(i, _)| i == v) || (!published && !status[v].is_suppressed())
-                {
+                if cells.iter().any(|&(i, _)| i == v) || !allow.permits(status[v], values[v]) {
                     continue;
                 }
                 let sign = (toward * if k == 0 { 1 } else { -1 }) as i8;
@@ -360,12 +530,6 @@ impl<'g, 'a> Search<'g, 'a> {
                     (up.0, up.1.min(values[v]))
                 };
                 if !need.met(u, w) {
-                    continue;
-                }
-                let mut next = cells.clone();
-                next.push((v, sign));
-                next.sort_unstable();
-                if !seen.insert(next.clone()) {
                     continue;
                 }
                 let add = if status[v].is_suppressed() {
@@ -383,6 +547,17 @@ impl<'g, 'a> Search<'g, 'a> {
                     unbalanced += i64::from(after != 0) - i64::from(before != 0);
                 }
                 let key = (cost + add) as i64 + UNBALANCED_WEIGHT * unbalanced;
+                children.push((key, v, sign, add));
+            }
+            // Only the most promising steps become nodes.
+            children.sort_unstable();
+            for &(key, v, sign, add) in children.iter().take(BEST_FIRST_BRANCHING) {
+                let mut next = cells.clone();
+                next.push((v, sign));
+                next.sort_unstable();
+                if !seen.insert(next.clone()) {
+                    continue;
+                }
                 nodes.push((next, cost + add));
                 heap.push(Reverse((key, nodes.len() - 1, cost + add)));
             }
@@ -446,7 +621,7 @@ impl<'g, 'a> Search<'g, 'a> {
 
     /// Explores from the current partial direction; returns `true` to stop the whole search
     /// (budget spent or a direction of cost 0 found).
-    fn dfs(&mut self, status: &[CellStatus], need: Need, published: bool) -> bool {
+    fn dfs(&mut self, status: &[CellStatus], need: Need, allow: Allow) -> bool {
         if self.best.as_ref().is_some_and(|(c, _)| self.cost >= *c) {
             return false;
         }
@@ -487,7 +662,7 @@ impl<'g, 'a> Search<'g, 'a> {
         let values = self.m.values;
         let mut cands: Vec<(i64, usize, i8)> = Vec::new();
         for (k, &v) in self.m.cells[r].iter().enumerate() {
-            if self.d[v] != 0 || (!published && !status[v].is_suppressed()) {
+            if self.d[v] != 0 || !allow.permits(status[v], values[v]) {
                 continue;
             }
             let sign = (toward * if k == 0 { 1 } else { -1 }) as i8;
@@ -515,7 +690,7 @@ impl<'g, 'a> Search<'g, 'a> {
         cands.sort_unstable();
         for &(_, v, sign) in cands.iter().take(BRANCHING) {
             self.assign(v, sign, status);
-            let stop = self.dfs(status, need, published);
+            let stop = self.dfs(status, need, allow);
             self.unassign(v, status);
             if stop {
                 return true;
@@ -557,7 +732,7 @@ pub(super) fn certify(
             if room[s].0.saturating_add(room[s].1) >= protection {
                 break;
             }
-            if let Some(d) = search.direction(s, status, need, false) {
+            if let Some(d) = search.direction(s, status, need, Allow::Suppressed) {
                 record(room, &d, values);
             }
         }
@@ -573,12 +748,20 @@ pub(super) fn certify(
 /// Whether `d` is a valid direction for `status`: entries ±1 on distinct cells, every cell of
 /// its support suppressed, and every constraint kept (`A d = 0`).
 pub(super) fn verify(graph: &Graph, status: &[CellStatus], d: &[(usize, i8)]) -> bool {
+    d.iter()
+        .all(|&(i, _)| i < status.len() && status[i].is_suppressed())
+        && verify_shape(graph, d)
+}
+
+/// Whether `d` is a direction at all: entries ±1 on distinct cells of the model, and every
+/// constraint kept (`A d = 0`); suppression is not checked.
+pub(super) fn verify_shape(graph: &Graph, d: &[(usize, i8)]) -> bool {
     let mut cells: Vec<usize> = d.iter().map(|&(i, _)| i).collect();
     cells.sort_unstable();
     cells.dedup();
     if cells.len() != d.len()
         || d.iter()
-            .any(|&(i, a)| i >= status.len() || !status[i].is_suppressed() || !(a == 1 || a == -1))
+            .any(|&(i, a)| i >= graph.values.len() || !(a == 1 || a == -1))
     {
         return false;
     }
@@ -643,16 +826,20 @@ mod tests {
         let mut search = Search::new(&graph);
         let status = vec![CellStatus::Published; tables.len()];
         // block cells are 3..5 (b1: x, y, total) and 6..8 (b2); the town row is 0..2
-        let d = search.direction(3, &status, Need::Width(3), true).unwrap();
+        let d = search
+            .direction(3, &status, Need::Width(3), Allow::Any)
+            .unwrap();
         assert_eq!(d, vec![(3, 1), (4, -1), (6, -1), (7, 1)]);
         assert_eq!(Search::steps(&d, tables.values()), (5, 1));
         // width: t_up = min(5, 7) = 5, t_down = min(1, 9) = 1; a protection of 7 is too much
         // for the rectangle: the search goes through row totals instead
         assert_eq!(
-            search.direction(3, &status, Need::Width(5), true),
+            search.direction(3, &status, Need::Width(5), Allow::Any),
             Some(d.clone())
         );
-        let wide = search.direction(3, &status, Need::Width(7), true).unwrap();
+        let wide = search
+            .direction(3, &status, Need::Width(7), Allow::Any)
+            .unwrap();
         let (up, down) = Search::steps(&wide, tables.values());
         assert!(up.saturating_add(down) >= 7);
         assert!(wide != d && wide.iter().any(|&(i, _)| i == 5 || i == 8 || i < 3));
@@ -661,7 +848,7 @@ mod tests {
         // suppressed cells only: none are suppressed, so nothing is found
         assert!(
             search
-                .direction(3, &status, Need::Width(3), false)
+                .direction(3, &status, Need::Width(3), Allow::Suppressed)
                 .is_none()
         );
         // a valid direction is only a certificate when its support is suppressed

@@ -73,7 +73,7 @@
 //! candidate steps go to the lower cell index, which makes the pattern deterministic.
 
 use super::audit::{AuditReport, audit_with_witnesses};
-use super::direction::{Graph, Need, Search, record};
+use super::direction::{Allow, Graph, Need, Search, record, verify_shape};
 use super::model::LinkedTables;
 use super::{CellStatus, DisclosureError, FrequencyRule, primary_suppression};
 
@@ -267,6 +267,7 @@ fn cover(
             .filter(|&i| status[i].is_suppressed() && !certified(&room, i))
             .collect();
         todo.sort_unstable_by_key(|&i| model.rank[i]);
+        let mut deferred: Vec<(usize, Option<usize>)> = Vec::new();
         for s in todo {
             if certified(&room, s) {
                 continue;
@@ -279,73 +280,75 @@ fn cover(
                 Need::Down(down),
                 Need::Up(protection - down),
             ];
-            for need in [false, true]
+            // Searches in turn until the cell is certified: depth-first with suppressed cells
+            // only, then with published non-zero cells, best-first with those, then both
+            // with zeros allowed.
+            let stages = [
+                (false, Allow::Suppressed),
+                (false, Allow::NonZero),
+                (true, Allow::NonZero),
+                (false, Allow::Any),
+            ];
+            for (best_first, allow) in stages {
+                for need in needs {
+                    let wanted = match need {
+                        Need::Width(_) => true,
+                        Need::Down(l) => room[s].1 < l,
+                        Need::Up(u) => room[s].0 < u,
+                    };
+                    if certified(&room, s) || !wanted {
+                        continue;
+                    }
+                    let found = if best_first {
+                        search.best_first(s, status, need, allow)
+                    } else {
+                        search.direction(s, status, need, allow)
+                    };
+                    if let Some(d) = found {
+                        directions += 1;
+                        apply(&mut room, status, &d);
+                        witnesses.push(d);
+                    }
+                }
+            }
+            if certified(&room, s) {
+                continue;
+            }
+            // Still nothing: the block swap or the category swap, if one gives what is
+            // missing, else the cone.
+            let wanted = protection - values[s].min(protection - 1);
+            let swapped = [model.graph.block_swap(s, wanted), model.graph.swap(s)]
                 .into_iter()
-                .flat_map(|p| needs.map(|n| (n, p)))
-            {
-                let (need, published) = need;
-                let wanted = match need {
-                    Need::Width(_) => true,
-                    Need::Down(l) => room[s].1 < l,
-                    Need::Up(u) => room[s].0 < u,
-                };
-                if certified(&room, s) || !wanted {
-                    continue;
-                }
-                if let Some(d) = search.direction(s, status, need, published) {
-                    directions += 1;
-                    apply(&mut room, status, &d);
-                    witnesses.push(d);
-                }
-            }
-            if certified(&room, s) {
+                .flatten()
+                .find(|d| {
+                    let (t_up, t_down) = Search::steps(d, values);
+                    let r = room[s];
+                    verify_shape(&model.graph, d)
+                        && r.0.max(t_up).saturating_add(r.1.max(t_down)) >= protection
+                });
+            if let Some(d) = swapped {
+                swaps += 1;
+                apply(&mut room, status, &d);
+                witnesses.push(d);
                 continue;
             }
-            // The depth-first search found nothing within its budget: best-first, then the
-            // cone, which always exists.
-            let down = values[s].min(protection - 1);
-            for need in [
-                Need::Width(protection),
-                Need::Down(down),
-                Need::Up(protection - down),
-            ] {
-                let wanted = match need {
-                    Need::Width(_) => true,
-                    Need::Down(l) => room[s].1 < l,
-                    Need::Up(u) => room[s].0 < u,
-                };
-                if certified(&room, s) || !wanted {
-                    continue;
-                }
-                if let Some(d) = search.best_first(s, status, need, true) {
-                    directions += 1;
-                    apply(&mut room, status, &d);
-                    witnesses.push(d);
-                }
-            }
-            if certified(&room, s) {
+            // Before the cone, give the cell a few rounds with one more suppressed neighbour
+            // (its cheapest published cell), which often opens a direction.
+            if cover_rounds < DEFER_ROUNDS {
+                deferred.push((s, None));
                 continue;
-            }
-            // Still nothing: the category swap, if it gives what is missing, else the cone.
-            if let Some(d) = model.graph.swap(s) {
-                let (t_up, t_down) = Search::steps(&d, values);
-                let r = room[s];
-                if r.0.max(t_up).saturating_add(r.1.max(t_down)) >= protection {
-                    swaps += 1;
-                    apply(&mut room, status, &d);
-                    witnesses.push(d);
-                    continue;
-                }
             }
             let d = model.graph.cone(s);
             cones += 1;
             apply(&mut room, status, &d);
             witnesses.push(d);
         }
-        let singles = model.singleton_exposures(status);
-        if singles.is_empty() {
+        let mut singles = model.singleton_exposures(status);
+        if singles.is_empty() && deferred.is_empty() {
             break;
         }
+        singles.append(&mut deferred);
+        singles.sort_unstable();
         cover_rounds += 1;
         if cover_rounds > options.max_rounds {
             return Err(DisclosureError::SecondaryNoConvergence {
@@ -455,6 +458,10 @@ pub fn protect(tables: &LinkedTables, rule: &FrequencyRule) -> Result<Protection
         audit: report,
     })
 }
+/// Rounds in which a cell without a direction gets one more suppressed neighbour instead of
+/// its cone.
+const DEFER_ROUNDS: usize = 4;
+
 /// The static part: the constraint graph and the position of every cell in the cost order.
 struct Model<'a> {
     tables: &'a LinkedTables,
