@@ -10,12 +10,14 @@
 
 mod audit;
 mod direction;
+mod magnitude;
 mod model;
 mod secondary;
 
 pub use audit::{
     AUDIT_TOLERANCE, AuditReport, CellAudit, IntervalKind, audit, audit_exact, audit_naive,
 };
+pub use magnitude::{MagnitudeProblem, MagnitudeRule, magnitude_primary};
 pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables};
 pub use secondary::{
     IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
@@ -92,6 +94,13 @@ pub enum DisclosureError {
         cell: usize,
         /// The solver's own description of the failure.
         reason: String,
+    },
+    /// A magnitude rule's parameters are invalid, or its contributions do not fit the model
+    /// (names cell indices only, never a value).
+    #[error("{problem}")]
+    Magnitude {
+        /// What is wrong.
+        problem: MagnitudeProblem,
     },
 }
 
