@@ -153,14 +153,21 @@ fn bench(c: &mut Criterion) {
     g.bench_function("audit (primary pattern)", |b| {
         b.iter(|| black_box(audit(&tables, &primary, rule.k).unwrap()))
     });
+    let t = Instant::now();
     let protected = protect(&tables, &rule).unwrap();
+    eprintln!("protect: single run {:.2} s", t.elapsed().as_secs_f64());
     assert!(protected.audit.is_passed());
     report("protect", &protected);
     g.bench_function("protect (primary + secondary + audit)", |b| {
         b.iter(|| black_box(protect(&tables, &rule).unwrap()))
     });
     let schools = model_with(SIDE, CATEGORIES, true);
+    let t = Instant::now();
     let protected = protect(&schools, &rule).unwrap();
+    eprintln!(
+        "protect with school districts: single run {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     assert!(protected.audit.is_passed());
     report("protect with school districts", &protected);
     g.bench_function("protect with school districts", |b| {

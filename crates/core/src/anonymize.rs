@@ -542,7 +542,8 @@ pub struct DatasetReport {
     pub records: DatasetProtocol,
     /// Cells by status per layer.
     pub cells: Vec<LayerCells>,
-    /// Secondary suppression rounds (exact and interval phase together).
+    /// Secondary suppression rounds beyond the first cover pass (singleton and deferred
+    /// cells, and audit rounds that needed complements).
     pub suppression_rounds: usize,
     /// The final audit.
     pub audit: AuditSummary,

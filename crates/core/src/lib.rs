@@ -35,7 +35,7 @@ pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
 pub use disclosure::{
     AUDIT_TOLERANCE, Additivity, AuditReport, CellAudit, CellKey, CellStatus, DisclosureError,
     FrequencyRule, Grouping, IntervalKind, Layer, LinkedTables, MagnitudeProblem, MagnitudeRule,
-    Zeros, audit, audit_exact, audit_naive, magnitude_primary, primary_suppression,
+    Zeros, audit, audit_exact, audit_naive, is_layer_name, magnitude_primary, primary_suppression,
 };
 pub use disclosure::{
     IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,

@@ -243,3 +243,37 @@ fn csv_round_trips() {
         assert!(rows > 0);
     }
 }
+
+#[test]
+fn layer_names_that_could_leave_the_folder_are_refused() {
+    let town = small(2021);
+    for bad in ["../x", "a/b", "", "a b", "-rf"] {
+        let err = quartier::Grouping::new(bad, &town.hierarchy, [("nope", "S1")]).unwrap_err();
+        assert!(
+            matches!(err, quartier::DisclosureError::GroupingName { .. }),
+            "{bad}: {err}"
+        );
+    }
+    // A grouping may not take a level's name (the layer column would be ambiguous).
+    let level = town.hierarchy.levels()[1].clone();
+    let block = town.hierarchy.blocks()[0].id().as_str().to_owned();
+    let err =
+        quartier::Grouping::new(level, &town.hierarchy, [(block.as_str(), "S1")]).unwrap_err();
+    assert!(err.to_string().contains("level"), "{err}");
+    // A hierarchy whose level name is not a file name is refused before anything is written.
+    let out = anonymize(&town.records, &town.hierarchy, &spec(&town)).unwrap();
+    let mut b = quartier::HierarchyBuilder::new(["stadt", "../block"]);
+    for (i, unit) in town.hierarchy.blocks().iter().enumerate().take(1) {
+        b.add_block(quartier::BlockFeature {
+            feature: i,
+            ids: vec!["S".into(), unit.id().as_str().into()],
+            name: None,
+            geometry: unit.geometry().clone(),
+        });
+    }
+    let (odd, _) = b.build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let err = write_anonymized(&dir.path().join("out"), &odd, &out).unwrap_err();
+    assert!(matches!(err, quartier::IoError::LayerName { .. }), "{err}");
+    assert!(!dir.path().join("out").exists());
+}

@@ -180,7 +180,13 @@ impl std::fmt::Display for AuditReport {
 ///    are linked when they share a constraint). The polytope is the product of the components'
 ///    polytopes, so each component is audited on its own, in parallel (rayon), with the same
 ///    result as the whole model.
-/// 4. **Certify cheaply.** Inside a component, every known feasible point `x` gives
+/// 4. **Certify cheaply.** First, over the whole model, the protecting-direction search of
+///    secondary suppression (bounded depth-first search through suppressed cells only, and the
+///    cell's cone when all of it is suppressed; see
+///    [`secondary_suppression`](super::secondary_suppression)) gives every suppressed cell the
+///    room, up and down, that such directions prove; [`protect`](super::protect) also hands
+///    over the directions it used, each verified here (entries ±1, support suppressed,
+///    `A d = 0`) before it counts. Then, inside a component, every known feasible point `x` gives
 ///    `lo_s ≤ x_s ≤ hi_s` for every cell at once; the true values are one such point. For a cell
 ///    `s`, a depth-first search looks for a direction `d ∈ {−1, 0, 1}ⁿ` with `A d = 0` and
 ///    `d_s = 1` (in a two-way table: the alternating rectangle `s`, a cell in its row, a cell in

@@ -446,6 +446,16 @@ impl<'g, 'a> Search<'g, 'a> {
         need: Need,
         allow: Allow,
     ) -> Option<Vec<(usize, i8)>> {
+        // Every constraint of `s` needs a second cell the search may use; without one there
+        // is no direction at all (a quick exit for cells whose neighbours are all published).
+        let usable = |c: usize| {
+            self.m.cells[c]
+                .iter()
+                .any(|&i| i != s && allow.permits(status[i], self.m.values[i]))
+        };
+        if !self.m.constraints_of(s).iter().all(|&(c, _)| usable(c)) {
+            return None;
+        }
         self.best = None;
         self.assign(s, 1, status);
         for max_support in MAX_SUPPORT {
@@ -482,8 +492,9 @@ impl<'g, 'a> Search<'g, 'a> {
         // Nodes: (cells of the partial direction, its cost).
         let mut nodes: Vec<(Vec<(usize, i8)>, u64)> = vec![(vec![(s, 1)], 0)];
         heap.push(Reverse((0, 0, 0)));
-        let mut seen: std::collections::HashSet<Vec<(usize, i8)>> =
-            std::collections::HashSet::new();
+        // Partial directions already queued, by a hash of their sorted cells (a collision only
+        // skips a node of a heuristic search).
+        let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
         let mut expanded = 0;
         let mut children: Vec<(i64, usize, i8, u64)> = Vec::new();
         while let Some(Reverse((_, id, _))) = heap.pop() {
@@ -491,7 +502,7 @@ impl<'g, 'a> Search<'g, 'a> {
             if expanded > BEST_FIRST_BUDGET {
                 return None;
             }
-            let (cells, cost) = nodes[id].clone();
+            let (cells, cost) = std::mem::take(&mut nodes[id]);
             // Residual of every constraint the partial direction touches.
             let mut res: Vec<(usize, i32)> = cells
                 .iter()
@@ -555,7 +566,7 @@ impl<'g, 'a> Search<'g, 'a> {
                 let mut next = cells.clone();
                 next.push((v, sign));
                 next.sort_unstable();
-                if !seen.insert(next.clone()) {
+                if !seen.insert(fingerprint(&next)) {
                     continue;
                 }
                 nodes.push((next, cost + add));
@@ -698,6 +709,18 @@ impl<'g, 'a> Search<'g, 'a> {
         }
         false
     }
+}
+
+/// A 64-bit fingerprint of a sorted direction (FNV-1a over its entries).
+fn fingerprint(d: &[(usize, i8)]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &(i, a) in d {
+        for byte in (i as u64).to_le_bytes().into_iter().chain([a as u8]) {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 /// Adds to `room` the room every suppressed cell has, up and down, proven by directions

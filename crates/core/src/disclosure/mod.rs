@@ -18,7 +18,7 @@ pub use audit::{
     AUDIT_TOLERANCE, AuditReport, CellAudit, IntervalKind, audit, audit_exact, audit_naive,
 };
 pub use magnitude::{MagnitudeProblem, MagnitudeRule, magnitude_primary};
-pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables};
+pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables, is_layer_name};
 pub use secondary::{
     IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
 };
@@ -50,6 +50,14 @@ pub enum DisclosureError {
         grouping: String,
         /// The unknown block id.
         block: UnitId,
+    },
+    /// A grouping's name cannot be used as a layer name (see [`is_layer_name`]).
+    #[error("grouping name `{grouping}`: {reason}")]
+    GroupingName {
+        /// The grouping's name.
+        grouping: String,
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// A grouping puts one block into two groups.
     #[error("grouping `{grouping}` puts block {block} into two groups")]

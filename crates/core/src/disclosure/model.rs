@@ -56,11 +56,36 @@ pub struct Grouping {
     of_block: Vec<Option<usize>>,
 }
 
+/// Whether `name` can name a layer: it is written into CSV `layer` columns and into file names
+/// (`<level>.geojson`, `grouping_<name>.csv`), so only letters (Unicode, so umlauts are fine),
+/// digits, `_` and `-` are allowed, 1 to 64 characters, not starting with `-`.
+///
+/// ```
+/// use quartier::is_layer_name;
+///
+/// assert!(is_layer_name("grundschulbezirk") && is_layer_name("sozialräume_2024"));
+/// assert!(!is_layer_name("../etc") && !is_layer_name("a b") && !is_layer_name(""));
+/// ```
+pub fn is_layer_name(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=64).contains(&n)
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
 impl Grouping {
     /// A grouping from `(block id, group id)` pairs; groups are sorted by id.
     ///
+    /// The name becomes a layer name in every protected table and part of a file name
+    /// (`grouping_<name>.csv`), so it must be a [layer name](is_layer_name) — letters
+    /// (including umlauts), digits, `_` and `-`, 1 to 64 characters — and differ from every
+    /// level of the hierarchy.
+    ///
     /// # Errors
     ///
+    /// [`DisclosureError::GroupingName`] for an unusable name,
     /// [`DisclosureError::UnknownBlock`] for a block id not in the hierarchy,
     /// [`DisclosureError::BlockInTwoGroups`] for a block listed twice with different groups.
     pub fn new<I, B, G>(
@@ -74,6 +99,18 @@ impl Grouping {
         G: Into<String>,
     {
         let name = name.into();
+        if !is_layer_name(&name) {
+            return Err(DisclosureError::GroupingName {
+                grouping: name,
+                reason: "use letters, digits, `_` and `-` only, 1 to 64 characters",
+            });
+        }
+        if hierarchy.levels().contains(&name) {
+            return Err(DisclosureError::GroupingName {
+                grouping: name,
+                reason: "a level of the hierarchy has this name",
+            });
+        }
         let block_level = hierarchy.block_level();
         let mut pairs: Vec<(usize, String)> = Vec::new();
         for (block, group) in members {

@@ -34,6 +34,15 @@ pub use protected::{
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IoError {
+    /// A level or grouping name cannot be used in a file name (see
+    /// [`is_layer_name`](crate::is_layer_name)).
+    #[error(
+        "layer name `{name}` cannot be used in a file name: use letters, digits, `_` and `-` only, 1 to 64 characters"
+    )]
+    LayerName {
+        /// The name.
+        name: String,
+    },
     /// A file could not be opened, read, written or renamed.
     #[error("{path}: {source}")]
     File {

@@ -249,7 +249,9 @@ impl InputSource {
 ///
 /// # Errors
 ///
-/// [`IoError::File`] when the folder cannot be created or a file cannot be written.
+/// [`IoError::LayerName`] when a level or grouping name cannot be part of a file name (see
+/// [`is_layer_name`](crate::is_layer_name)), before anything is written; [`IoError::File`]
+/// when the folder cannot be created or a file cannot be written.
 ///
 /// # Examples
 ///
@@ -270,6 +272,19 @@ pub fn write_anonymized(
     hierarchy: &Hierarchy,
     anonymized: &Anonymized,
 ) -> Result<Vec<PathBuf>, IoError> {
+    // Layer names become file names: refuse any that could leave the folder.
+    let names = hierarchy
+        .levels()
+        .iter()
+        .map(String::as_str)
+        .chain(anonymized.groupings().iter().map(|g| g.name()));
+    for name in names {
+        if !crate::is_layer_name(name) {
+            return Err(IoError::LayerName {
+                name: name.to_owned(),
+            });
+        }
+    }
     std::fs::create_dir_all(dir).map_err(|e| IoError::file(dir, e))?;
     let mut written = Vec::new();
     for (level, name) in hierarchy.levels().iter().enumerate() {
