@@ -9,7 +9,7 @@ use good_lp::{
 };
 use rayon::prelude::*;
 
-use super::direction::{Graph, certify, record, verify};
+use super::direction::{Graph, Witness, certify};
 use super::{CellStatus, DisclosureError, LinkedTables};
 
 /// Rounding step and comparison tolerance of LP-derived interval bounds.
@@ -261,7 +261,7 @@ pub(super) fn audit_with_witnesses(
     tables: &LinkedTables,
     status: &[CellStatus],
     protection: u64,
-    witnesses: &[Vec<(usize, i8)>],
+    witnesses: &[Witness],
 ) -> Result<AuditReport, DisclosureError> {
     audit_decomposed(tables, status, protection, Mode::Fast, witnesses)
 }
@@ -818,7 +818,7 @@ fn audit_decomposed(
     status: &[CellStatus],
     protection: u64,
     mode: Mode,
-    witnesses: &[Vec<(usize, i8)>],
+    witnesses: &[Witness],
 ) -> Result<AuditReport, DisclosureError> {
     check_len(tables, status)?;
     let values = tables.values();
@@ -974,9 +974,7 @@ fn audit_decomposed(
         let graph = Graph::new(tables);
         let mut rooms = vec![(0, 0); tables.len()];
         for w in witnesses {
-            if verify(&graph, status, w) {
-                record(&mut rooms, w, values);
-            }
+            w.record_if_valid(&graph, status, &mut rooms);
         }
         certify(&graph, status, protection, &mut rooms);
         rooms

@@ -26,6 +26,8 @@ pub const ZERO_COST: u64 = 3_000;
 const NODE_BUDGET: usize = 300;
 /// Partial directions expanded per best-first search.
 const BEST_FIRST_BUDGET: usize = 2_000;
+/// Partner blocks tried by a multi-swap.
+const MAX_PARTNERS: usize = 64;
 /// Steps that become nodes per best-first expansion (the most promising ones).
 const BEST_FIRST_BRANCHING: usize = 16;
 /// Candidate steps tried per search node.
@@ -187,22 +189,6 @@ impl Graph<'_> {
             .map(|&(c, _)| c)
     }
 
-    /// The largest block cell below `cell` in its column (descending to the largest part).
-    fn largest_block_below(&self, cell: usize) -> usize {
-        let mut base = cell;
-        while let Some(&(c, _)) = self.constraints_of(base).iter().find(|&&(_, a)| a > 0) {
-            match self.cells[c][1..]
-                .iter()
-                .copied()
-                .max_by_key(|&i| (self.values[i], Reverse(i)))
-            {
-                Some(p) => base = p,
-                None => break,
-            }
-        }
-        base
-    }
-
     /// The block swap of a block category cell `(b, k)`: one unit moved into `b` from the
     /// nearest block `b'` (same quarter first, then the same district, ...) whose cell in
     /// column `k` has at least `room` persons, in column `k` and in the row totals, in both
@@ -211,22 +197,67 @@ impl Graph<'_> {
     /// values, so no top-level cell is touched unless the blocks share only the top. `None`
     /// for other cells or when no such block exists.
     pub(super) fn block_swap(&self, s: usize, room: u64) -> Option<Vec<(usize, i8)>> {
-        if self.is_total[s] || self.is_group[s] {
-            return None;
+        let t = self
+            .partners(s)
+            .into_iter()
+            .find(|&t| self.values[t] >= room)?;
+        self.swap_with(s, t)
+    }
+
+    /// Several block swaps into the block cell `s` at once: units moved from the nearest
+    /// partner blocks (each as many as it and the cells on its side can give) until `s` has
+    /// `room` more persons. The result is a shift `δ` (integer entries) with `A δ = 0` and
+    /// `x + δ ≥ 0`: a table the attacker cannot rule out, in which `s` is `room` larger. It
+    /// replaces the cone where no single partner has `room` persons (sparse columns). `None`
+    /// when the partners do not suffice.
+    pub(super) fn multi_swap(&self, s: usize, room: u64) -> Option<Vec<(usize, i64)>> {
+        let mut delta: std::collections::BTreeMap<usize, i64> = std::collections::BTreeMap::new();
+        let mut missing = i64::try_from(room).ok()?;
+        for t in self.partners(s).into_iter().take(MAX_PARTNERS) {
+            if missing == 0 {
+                break;
+            }
+            let Some(d) = self.swap_with(s, t) else {
+                continue;
+            };
+            // How many units the cells losing them can give, after the earlier swaps.
+            let capacity = d
+                .iter()
+                .filter(|&&(_, a)| a < 0)
+                .map(|&(i, _)| {
+                    i64::try_from(self.values[i]).unwrap_or(i64::MAX)
+                        + delta.get(&i).copied().unwrap_or(0)
+                })
+                .min()
+                .unwrap_or(0);
+            let step = capacity.min(missing);
+            if step <= 0 {
+                continue;
+            }
+            for (i, a) in d {
+                *delta.entry(i).or_insert(0) += step * i64::from(a);
+            }
+            missing -= step;
         }
-        // s must be a block cell: no constraint has it as its total.
-        if self.constraints_of(s).iter().any(|&(_, a)| a > 0) {
-            return None;
+        (missing == 0).then(|| delta.into_iter().filter(|&(_, v)| v != 0).collect())
+    }
+
+    /// Partner block cells of the block cell `s` for swaps: block cells of the same column
+    /// with at least one person, nearest first (same quarter, then same district, ...), the
+    /// largest first within a level. Empty for cells that are not block category cells.
+    fn partners(&self, s: usize) -> Vec<usize> {
+        if self.is_total[s]
+            || self.is_group[s]
+            || self.constraints_of(s).iter().any(|&(_, a)| a > 0)
+        {
+            return Vec::new();
         }
-        // The chain of s's ancestors in its column.
         let mut chain = vec![s];
         while let Some(c) = self.parent_constraint(chain[chain.len() - 1]) {
             chain.push(self.cells[c][0]);
         }
-        // The nearest other block with enough room: search the siblings' subtrees level by
-        // level, taking the largest block cell below each sibling.
-        let mut partner = None;
-        'levels: for w in chain.windows(2) {
+        let mut out = Vec::new();
+        for w in chain.windows(2) {
             let (child, parent) = (w[0], w[1]);
             let Some(&(c, _)) = self
                 .constraints_of(parent)
@@ -235,25 +266,42 @@ impl Graph<'_> {
             else {
                 break;
             };
-            let mut best: Option<usize> = None;
+            let mut level: Vec<usize> = Vec::new();
             for &sib in &self.cells[c][1..] {
-                if sib == child {
-                    continue;
-                }
-                let b = self.largest_block_below(sib);
-                if self.values[b] >= room
-                    && best
-                        .is_none_or(|x| (self.values[b], Reverse(b)) > (self.values[x], Reverse(x)))
-                {
-                    best = Some(b);
+                if sib != child {
+                    self.blocks_below(sib, &mut level);
                 }
             }
-            if best.is_some() {
-                partner = best;
-                break 'levels;
+            level.retain(|&b| self.values[b] > 0);
+            level.sort_unstable_by_key(|&b| (Reverse(self.values[b]), b));
+            out.extend(level);
+            if out.len() >= MAX_PARTNERS {
+                break;
             }
         }
-        let t = partner?;
+        out
+    }
+
+    /// Every block cell below `cell` in its column (the cell itself at the block level).
+    fn blocks_below(&self, cell: usize, out: &mut Vec<usize>) {
+        match self.constraints_of(cell).iter().find(|&&(_, a)| a > 0) {
+            Some(&(c, _)) => {
+                for &p in &self.cells[c][1..] {
+                    self.blocks_below(p, out);
+                }
+            }
+            None => out.push(cell),
+        }
+    }
+
+    /// The direction moving one unit from the block cell `t` to the block cell `s` (same
+    /// column): `+1` on `s`, its row total and their units above below the common ancestor,
+    /// `−1` likewise for `t`, and the group cells of both where their groups differ.
+    fn swap_with(&self, s: usize, t: usize) -> Option<Vec<(usize, i8)>> {
+        let mut chain = vec![s];
+        while let Some(c) = self.parent_constraint(chain[chain.len() - 1]) {
+            chain.push(self.cells[c][0]);
+        }
         let mut other = vec![t];
         while let Some(c) = self.parent_constraint(other[other.len() - 1]) {
             other.push(self.cells[c][0]);
@@ -711,6 +759,81 @@ impl<'g, 'a> Search<'g, 'a> {
     }
 }
 
+/// A certificate handed from secondary suppression to the audit, verified there before it
+/// counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Witness {
+    /// A ±1 direction: both end points `x + t_up d` and `x − t_down d` are feasible.
+    Direction(Vec<(usize, i8)>),
+    /// An integer shift `δ` with `x + δ` feasible.
+    Shift(Vec<(usize, i64)>),
+}
+
+impl Witness {
+    /// Verifies the witness against `status` and, when valid, records the room it proves.
+    pub(super) fn record_if_valid(
+        &self,
+        graph: &Graph,
+        status: &[CellStatus],
+        room: &mut [(u64, u64)],
+    ) {
+        match self {
+            Witness::Direction(d) => {
+                if verify(graph, status, d) {
+                    record(room, d, graph.values);
+                }
+            }
+            Witness::Shift(delta) => {
+                if verify_shift(graph, status, delta) {
+                    record_shift(room, delta);
+                }
+            }
+        }
+    }
+}
+
+/// Whether `delta` is a feasible shift for `status`: distinct cells of the model, all
+/// suppressed, non-zero entries, every constraint kept, and `x + δ ≥ 0`.
+pub(super) fn verify_shift(graph: &Graph, status: &[CellStatus], delta: &[(usize, i64)]) -> bool {
+    let mut cells: Vec<usize> = delta.iter().map(|&(i, _)| i).collect();
+    cells.sort_unstable();
+    cells.dedup();
+    if cells.len() != delta.len()
+        || delta.iter().any(|&(i, v)| {
+            i >= status.len()
+                || !status[i].is_suppressed()
+                || v == 0
+                || i128::from(graph.values[i]) + i128::from(v) < 0
+        })
+    {
+        return false;
+    }
+    let mut sums: Vec<(usize, i128)> = delta
+        .iter()
+        .flat_map(|&(i, v)| {
+            graph
+                .constraints_of(i)
+                .iter()
+                .map(move |&(c, b)| (c, i128::from(v) * i128::from(b)))
+        })
+        .collect();
+    sums.sort_unstable_by_key(|&(c, _)| c);
+    sums.chunk_by(|x, y| x.0 == y.0)
+        .all(|chunk| chunk.iter().map(|&(_, v)| v).sum::<i128>() == 0)
+}
+
+/// Records the room a feasible shift gives every cell of its support.
+pub(super) fn record_shift(room: &mut [(u64, u64)], delta: &[(usize, i64)]) {
+    for &(i, v) in delta {
+        let r = &mut room[i];
+        if v > 0 {
+            r.0 = r.0.max(v.unsigned_abs());
+        } else {
+            r.1 = r.1.max(v.unsigned_abs());
+        }
+    }
+}
+
 /// A 64-bit fingerprint of a sorted direction (FNV-1a over its entries).
 fn fingerprint(d: &[(usize, i8)]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -824,22 +947,60 @@ mod tests {
 
     #[allow(clippy::unwrap_used)]
     fn two_by_two(values: Vec<u64>) -> LinkedTables {
+        blocks(values)
+    }
+
+    /// A town of `values.len() / 2` blocks × categories x, y.
+    #[allow(clippy::unwrap_used)]
+    fn blocks(values: Vec<u64>) -> LinkedTables {
+        let n = values.len() / 2;
         let mut b = HierarchyBuilder::new(["town", "block"]);
-        for (i, id) in ["b1", "b2"].into_iter().enumerate() {
+        for i in 0..n {
+            let id = format!("b{}", i + 1);
             let x = i as f64;
             let geometry = MultiPolygon(vec![polygon![(x: x, y: 0.0), (x: x + 1.0, y: 0.0),
                 (x: x + 1.0, y: 1.0), (x: x, y: 1.0)]]);
             b.add_block(BlockFeature {
                 feature: i,
-                ids: vec!["T".into(), id.into()],
+                ids: vec!["T".into(), id.as_str().into()],
                 name: None,
                 geometry,
             });
         }
         let (h, _) = b.build().unwrap();
         let cats = CategorySet::new("c", ["x", "y"]);
-        let counts = CountTable::new(None, cats, 2, values).unwrap();
+        let counts = CountTable::new(None, cats, n, values).unwrap();
         LinkedTables::new(&h, &counts, &[]).unwrap()
+    }
+
+    #[test]
+    fn a_multi_swap_gathers_units_from_several_partners_and_is_verified() {
+        // b1 = [0, 5], b2 = [1, 5], b3 = [2, 5]; cells: town 0..=2, b1 3..=5, b2 6..=8, b3 9..=11
+        let tables = blocks(vec![0, 5, 1, 5, 2, 5]);
+        let graph = Graph::new(&tables);
+        // no single partner has 3 in column x; b3 gives 2, b2 gives 1
+        assert_eq!(graph.block_swap(3, 3), None);
+        let delta = graph.multi_swap(3, 3).unwrap();
+        assert_eq!(
+            delta,
+            vec![(3, 3), (5, 3), (6, -1), (8, -1), (9, -2), (11, -2)]
+        );
+        let all = vec![CellStatus::Secondary; tables.len()];
+        assert!(verify_shift(&graph, &all, &delta));
+        let mut room = vec![(0, 0); tables.len()];
+        record_shift(&mut room, &delta);
+        assert_eq!((room[3], room[9]), ((3, 0), (0, 2)));
+        // a published cell, a broken constraint or a negative cell make it invalid
+        let mut some = all.clone();
+        some[6] = CellStatus::Published;
+        assert!(!verify_shift(&graph, &some, &delta));
+        let mut broken = delta.clone();
+        broken[0].1 = 2;
+        assert!(!verify_shift(&graph, &all, &broken));
+        let negative = vec![(3, 3), (5, 3), (6, -3), (8, -3)];
+        assert!(!verify_shift(&graph, &all, &negative));
+        // more than all partners hold together
+        assert_eq!(graph.multi_swap(3, 4), None);
     }
 
     #[test]

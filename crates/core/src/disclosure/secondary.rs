@@ -36,13 +36,18 @@
 //!    short cycles run into zeros and ones), a best-first search over partial directions
 //!    (cheapest plus unbalanced constraints first) tries again; it finds the larger
 //!    structures — a rectangle one level up, tied down to blocks on both sides — that the
-//!    depth-first search does not commit to. Should that fail too, two constructions that
-//!    always exist remain: the *category swap* (one unit moved from the block's largest
-//!    other category into the cell's category, in the block and every unit and group above
-//!    it: no row total changes) and, last, the *cone* (the cell, one block cell below it and
-//!    every total above that, all `+1`, which leaves the cell unbounded above but suppresses
-//!    totals up to the top). [`SecondarySummary::swaps`] and [`SecondarySummary::cones`]
-//!    count how often they were needed.
+//!    depth-first search does not commit to. Should that fail too, constructions follow: the
+//!    *block swap* (one unit moved into the cell's block from the nearest block of the same
+//!    column with enough persons, in both blocks, their row totals and the units above them
+//!    below their common ancestor, and their groups), the *category swap* (one unit moved
+//!    from the block's largest other category into the cell's category, in the block and
+//!    every unit and group above it), the *multi-swap* (units from several nearby blocks at
+//!    once — a feasible integer shift rather than a ±1 direction — where no single block has
+//!    enough, as in sparse columns), a few rounds with one extra complement, and, last, the
+//!    *cone* (the cell, one block cell below it and every total above that, all `+1`, which
+//!    leaves the cell unbounded above but suppresses totals up to the top).
+//!    [`SecondarySummary::swaps`] and [`SecondarySummary::cones`] count how often they were
+//!    needed.
 //!
 //! 2. **Singletons.** A cell with value 1 is known to its one contributor. When a constraint
 //!    has exactly two suppressed cells, both primary and at least one of them a singleton, the
@@ -73,7 +78,7 @@
 //! candidate steps go to the lower cell index, which makes the pattern deterministic.
 
 use super::audit::{AuditReport, audit_with_witnesses};
-use super::direction::{Allow, Graph, Need, Search, record, verify_shape};
+use super::direction::{Allow, Graph, Need, Search, Witness, record, record_shift, verify_shape};
 use super::model::LinkedTables;
 use super::{CellStatus, DisclosureError, FrequencyRule, primary_suppression};
 
@@ -155,8 +160,8 @@ pub struct SecondarySummary {
     pub interval_rounds: usize,
     /// Protecting directions found (each certifies every cell of its support).
     pub directions: usize,
-    /// Cells for which no direction was found by either search, so that their category swap
-    /// was suppressed instead (see the module documentation).
+    /// Cells for which no direction was found by either search, so that a block swap, a
+    /// category swap or a multi-swap was suppressed instead (see the module documentation).
     pub swaps: usize,
     /// Cells for which no direction was found by either search and the swap was not enough, so that their cone
     /// (the cell and every total above it) was suppressed instead.
@@ -249,7 +254,8 @@ fn cover(
     let certified =
         |room: &[(u64, u64)], i: usize| room[i].0.saturating_add(room[i].1) >= protection;
     let (mut directions, mut swaps, mut cones) = (0usize, 0usize, 0usize);
-    let mut witnesses: Vec<Vec<(usize, i8)>> = Vec::new();
+    let mut multi_swaps = 0usize;
+    let mut witnesses: Vec<Witness> = Vec::new();
     // Suppresses the published cells of a direction and records the room it gives.
     let apply = |room: &mut [(u64, u64)], status: &mut [CellStatus], d: &[(usize, i8)]| {
         record(room, d, values);
@@ -307,7 +313,7 @@ fn cover(
                     if let Some(d) = found {
                         directions += 1;
                         apply(&mut room, status, &d);
-                        witnesses.push(d);
+                        witnesses.push(Witness::Direction(d));
                     }
                 }
             }
@@ -329,8 +335,26 @@ fn cover(
             if let Some(d) = swapped {
                 swaps += 1;
                 apply(&mut room, status, &d);
-                witnesses.push(d);
+                witnesses.push(Witness::Direction(d));
                 continue;
+            }
+            // Units from several partner blocks at once (sparse columns, where no single block
+            // has enough): a feasible shift instead of a direction.
+            if room[s].0.saturating_add(room[s].1) < protection {
+                let above = protection - room[s].1.min(protection);
+                if let Some(delta) = model.graph.multi_swap(s, above) {
+                    multi_swaps += 1;
+                    record_shift(&mut room, &delta);
+                    for &(i, _) in &delta {
+                        if !status[i].is_suppressed() {
+                            status[i] = CellStatus::Secondary;
+                        }
+                    }
+                    witnesses.push(Witness::Shift(delta));
+                    if certified(&room, s) {
+                        continue;
+                    }
+                }
             }
             // Before the cone, give the cell a few rounds with one more suppressed neighbour
             // (its cheapest published cell), which often opens a direction.
@@ -341,7 +365,7 @@ fn cover(
             let d = model.graph.cone(s);
             cones += 1;
             apply(&mut room, status, &d);
-            witnesses.push(d);
+            witnesses.push(Witness::Direction(d));
         }
         let mut singles = model.singleton_exposures(status);
         if singles.is_empty() && deferred.is_empty() {
@@ -396,7 +420,7 @@ fn cover(
         cover_rounds,
         interval_rounds,
         directions,
-        swaps,
+        swaps: swaps + multi_swaps,
         cones,
     };
     Ok((summary, last))
