@@ -14,6 +14,7 @@
 //! ([`write_protected_csv`](crate::write_protected_csv),
 //! [`write_anonymized`](crate::write_anonymized)).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Serialize, Serializer};
@@ -25,6 +26,7 @@ use crate::disclosure::{
 };
 use crate::error::Error;
 use crate::hierarchy::{Hierarchy, UnitId};
+use crate::io::Rejection;
 use crate::pipeline::{DatasetProtocol, Protocol, count_records};
 use crate::records::{RecordKind, Records};
 use crate::table::CategorySet;
@@ -540,6 +542,9 @@ pub struct DatasetReport {
     pub categories: Vec<String>,
     /// Records read and where each one ended.
     pub records: DatasetProtocol,
+    /// Input rows not read as records, by reason (`missing_field`, `unparsable`,
+    /// `out_of_range`; see [`Anonymized::add_rejections`]). Empty when every row was read.
+    pub rejected_rows: BTreeMap<&'static str, usize>,
     /// Cells by status per layer.
     pub cells: Vec<LayerCells>,
     /// Secondary suppression rounds beyond the first cover pass (singleton and deferred
@@ -697,6 +702,28 @@ impl AnonymizeProtocol {
                 if r.is_balanced() { "yes" } else { "NO" }
             )?;
         }
+        let rejected: Vec<String> = self
+            .datasets
+            .iter()
+            .filter(|d| !d.rejected_rows.is_empty())
+            .map(|d| {
+                let reasons: Vec<String> = d
+                    .rejected_rows
+                    .iter()
+                    .map(|(reason, n)| format!("{n} {}", reason.replace('_', " ")))
+                    .collect();
+                format!("- {}: {}", d.dataset, reasons.join(", "))
+            })
+            .collect();
+        if !rejected.is_empty() {
+            writeln!(
+                s,
+                "\nInput rows not read as records (not counted in any table):\n"
+            )?;
+            for line in rejected {
+                writeln!(s, "{line}")?;
+            }
+        }
         writeln!(s, "\n## Cells by status\n")?;
         for d in &self.datasets {
             writeln!(
@@ -796,6 +823,22 @@ impl Anonymized {
     pub fn add_input(&mut self, input: InputSource) {
         self.protocol.inputs.push(input);
     }
+
+    /// Counts the rows of a record file that were not read as records (see
+    /// [`read_records_csv`](crate::read_records_csv)) in the protocol of `kind`'s dataset, by
+    /// reason, so that every input row is accounted for: rows = records read + rejected rows.
+    pub fn add_rejections(&mut self, kind: RecordKind, rejected: &[Rejection]) {
+        if let Some(d) = self
+            .protocol
+            .datasets
+            .iter_mut()
+            .find(|d| d.dataset == kind.name())
+        {
+            for r in rejected {
+                *d.rejected_rows.entry(r.reason.as_str()).or_insert(0) += 1;
+            }
+        }
+    }
 }
 
 /// Anonymizes individual records: assign to blocks → count per level → linked tables with
@@ -859,6 +902,7 @@ pub fn anonymize(
             category_set: linked.categories().name().to_owned(),
             categories: linked.categories().labels().to_vec(),
             records,
+            rejected_rows: BTreeMap::new(),
             cells: protected.layer_cells(),
             suppression_rounds: protection.summary.rounds,
             audit: AuditSummary::of(&protection.audit),

@@ -56,6 +56,9 @@ pub use io::{
     write_atomic,
 };
 pub use io::{
+    RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
+};
+pub use io::{
     sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
     write_protocol_json, write_protocol_markdown,
 };

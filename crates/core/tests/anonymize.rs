@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use quartier::{
     AnonymizeSpec, Anonymized, AssignOptions, CellStatus, DemoConfig, DemoTown, FrequencyRule,
@@ -276,4 +277,83 @@ fn layer_names_that_could_leave_the_folder_are_refused() {
     let err = write_anonymized(&dir.path().join("out"), &odd, &out).unwrap_err();
     assert!(matches!(err, quartier::IoError::LayerName { .. }), "{err}");
     assert!(!dir.path().join("out").exists());
+}
+
+/// A register export with planted canaries (ids, street names, house numbers, names) and bad
+/// rows: every row is a record or a rejection counted in the protocol by reason, and no
+/// canary reaches any written file or message.
+#[test]
+fn a_register_export_with_bad_rows_is_accounted_for_and_leaks_nothing() {
+    use quartier::{RecordColumns, read_records_csv};
+    let town = small(2022);
+    let (xs, ys) = town.records.coordinates(RecordKind::Resident);
+    let mut csv = String::from("ordnungsmerkmal;familienname;strasse;hausnummer;x;y;alter\n");
+    let mut good = 0;
+    for (i, r) in town.records.residents().iter().enumerate() {
+        let (x, y) = if xs[i].is_finite() {
+            (
+                format!("{:.2}", xs[i]).replace('.', ","),
+                format!("{:.2}", ys[i]),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        let _ = writeln!(
+            csv,
+            "CANARY-ID-{i:05};Canarymann{i};Canarystraße {i};{}{};{x};{y};{}",
+            i % 97,
+            ["", "a", "b"][i % 3],
+            r.age
+        );
+        good += 1;
+    }
+    // bad rows: missing age, unparsable age, age out of range, a truncated row
+    csv.push_str("CANARY-ID-X1;Canarymann;Canarystraße 1;1;361000;5701000;\n");
+    csv.push_str("CANARY-ID-X2;Canarymann;Canarystraße 2;2;361000;5701000;zwölf\n");
+    csv.push_str("CANARY-ID-X3;Canarymann;Canarystraße 3;3;361000;5701000;-913\n");
+    csv.push_str("CANARY-ID-X4;Canarymann\n");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("einwohner.csv");
+    std::fs::write(&input, &csv).unwrap();
+    let columns = RecordColumns {
+        x: "x".into(),
+        y: "y".into(),
+        age: "alter".into(),
+        fee_bracket: None,
+    };
+    let file = read_records_csv(&input, RecordKind::Resident, &columns).unwrap();
+    assert_eq!(file.records.len(RecordKind::Resident), good);
+    assert_eq!(file.rejected.len(), 4);
+    let mut out = anonymize(&file.records, &town.hierarchy, &spec(&town)).unwrap();
+    out.add_rejections(RecordKind::Resident, &file.rejected);
+    let p = out.protocol();
+    assert!(p.is_balanced() && p.is_passed());
+    let residents = &p.datasets[0];
+    assert_eq!(residents.records.read, good);
+    assert_eq!(residents.rejected_rows.values().sum::<usize>(), 4);
+    let rejected: Vec<(&str, usize)> = residents
+        .rejected_rows
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![("missing_field", 2), ("out_of_range", 1), ("unparsable", 1)]
+    );
+    let written = write_anonymized(&dir.path().join("out"), &town.hierarchy, &out).unwrap();
+    let mut texts: Vec<String> = written
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    texts.extend(file.rejected.iter().map(ToString::to_string));
+    texts.push(format!("{file:?}"));
+    assert!(
+        texts.iter().any(|t| t.contains("missing field")),
+        "the Markdown lists reasons"
+    );
+    for text in &texts {
+        for canary in ["CANARY", "Canary", "zwölf", "-913"] {
+            assert!(!text.contains(canary), "{canary} leaked");
+        }
+    }
 }

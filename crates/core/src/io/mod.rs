@@ -15,6 +15,7 @@ mod counts;
 mod geojson;
 mod points;
 mod protected;
+mod records;
 mod shapefile;
 
 pub use self::geojson::{
@@ -28,6 +29,9 @@ pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_poi
 pub use protected::{
     sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
     write_protocol_json, write_protocol_markdown,
+};
+pub use records::{
+    RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
 };
 
 /// Errors of reading or writing files.

@@ -87,7 +87,7 @@ impl std::fmt::Display for CsvProblem {
 }
 
 /// Parses a coordinate cell: `.` or `,` as the decimal separator, surrounding blanks ignored.
-fn parse_coordinate(cell: &[u8]) -> Option<f64> {
+pub(super) fn parse_coordinate(cell: &[u8]) -> Option<f64> {
     let text = std::str::from_utf8(cell).ok()?.trim();
     if text.is_empty() {
         return None;
@@ -103,7 +103,7 @@ fn parse_coordinate(cell: &[u8]) -> Option<f64> {
 }
 
 /// Picks the delimiter from the header line: `;`, tab or `,`, whichever occurs most.
-fn detect_delimiter(head: &[u8]) -> u8 {
+pub(super) fn detect_delimiter(head: &[u8]) -> u8 {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
     [b';', b'\t', b',']
         .into_iter()
@@ -208,7 +208,7 @@ pub fn read_points_csv_bytes(
     Ok(table)
 }
 
-fn csv_line(e: &csv::Error) -> Option<u64> {
+pub(super) fn csv_line(e: &csv::Error) -> Option<u64> {
     e.position().map(csv::Position::line)
 }
 
