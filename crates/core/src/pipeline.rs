@@ -11,7 +11,7 @@ use crate::assign::{AssignOptions, AssignSummary, UnitIndex};
 use crate::error::Error;
 use crate::hierarchy::Hierarchy;
 use crate::records::{RecordKind, Records};
-use crate::table::{CountTables, count_blocks};
+use crate::table::{CountTables, TableError, count_blocks};
 
 /// The count tables of one dataset (record kind) and how its records were assigned.
 #[derive(Debug, Clone)]
@@ -172,6 +172,24 @@ pub fn count_records(
         let (xs, ys) = records.coordinates(kind);
         let assignment = index.assign(xs, ys, options)?;
         let categories = kind.categories();
+        // A value outside every category is an error naming the field, not a silent drop.
+        let outside = records
+            .categories(kind)
+            .filter(|&c| c >= categories.len())
+            .count();
+        if outside > 0 {
+            return Err(TableError::OutsideCategories {
+                dataset: kind.name(),
+                field: match kind {
+                    RecordKind::Kita => "fee_bracket",
+                    RecordKind::Resident => "age",
+                    RecordKind::ChildSupport => "child_age",
+                },
+                category_set: categories.name().to_owned(),
+                records: outside,
+            }
+            .into());
+        }
         let cells = (0..assignment.len())
             .map(|i| assignment.unit(i))
             .zip(records.categories(kind));

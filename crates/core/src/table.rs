@@ -556,6 +556,21 @@ pub enum TableError {
         /// The level being summed.
         level: usize,
     },
+    /// Records of a dataset have a value in a field that falls in no category of the spec's
+    /// category set (names the field and how many records, never a value).
+    #[error(
+        "{records} {dataset} records have a `{field}` outside every category of `{category_set}`"
+    )]
+    OutsideCategories {
+        /// The dataset (`kita`, ...).
+        dataset: &'static str,
+        /// The record field (`fee_bracket`, ...).
+        field: &'static str,
+        /// The category set's name.
+        category_set: String,
+        /// How many records.
+        records: usize,
+    },
 }
 
 #[cfg(test)]

@@ -357,3 +357,26 @@ fn a_register_export_with_bad_rows_is_accounted_for_and_leaks_nothing() {
         }
     }
 }
+
+#[test]
+fn a_fee_bracket_outside_the_spec_is_an_error_naming_the_field() {
+    use quartier::{KitaRecord, Records};
+    let town = small(2023);
+    let mut kita: Vec<KitaRecord> = town.records.kita().to_vec();
+    kita[0].fee_bracket = 9;
+    kita[1].fee_bracket = 0;
+    let records = Records::new(
+        town.records.residents().to_vec(),
+        kita,
+        town.records.child_support().to_vec(),
+    );
+    let err = anonymize(&records, &town.hierarchy, &spec(&town))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("fee_bracket") && err.contains("2 kita records"),
+        "{err}"
+    );
+    assert!(!err.contains('9'), "no value in the message: {err}");
+}
