@@ -103,7 +103,7 @@ pub(super) fn parse_coordinate(cell: &[u8]) -> Option<f64> {
 }
 
 /// Picks the delimiter from the header line: `;`, tab or `,`, whichever occurs most.
-pub(super) fn detect_delimiter(head: &[u8]) -> u8 {
+fn detect_delimiter(head: &[u8]) -> u8 {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
     [b';', b'\t', b',']
         .into_iter()
@@ -140,23 +140,8 @@ pub fn read_points_csv_bytes(
     bytes: &[u8],
     columns: &PointColumns,
 ) -> Result<PointTable, IoError> {
-    let csv_err = |problem| IoError::Csv {
-        path: PathBuf::from(path),
-        problem,
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(bytes))
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
-    let header = reader
-        .byte_headers()
-        .map_err(|e| csv_err(CsvProblem::Malformed { line: csv_line(&e) }))?
-        .clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(csv_err(CsvProblem::NoHeader));
-    }
+    let csv_err = |problem| csv_error(path, problem);
+    let (mut reader, header) = open_csv(path, bytes)?;
     let find = |name: &str| {
         header
             .iter()
@@ -206,6 +191,40 @@ pub fn read_points_csv_bytes(
         table.ids.push(id);
     }
     Ok(table)
+}
+
+/// The error of a CSV file as a whole.
+pub(super) fn csv_error(path: &Path, problem: CsvProblem) -> IoError {
+    IoError::Csv {
+        path: PathBuf::from(path),
+        problem,
+    }
+}
+
+/// A flexible CSV reader over `bytes` (UTF-8 BOM skipped, delimiter detected from the header)
+/// and its header row.
+///
+/// # Errors
+///
+/// [`IoError::Csv`] when the header is missing or its syntax is broken.
+pub(super) fn open_csv<'b>(
+    path: &Path,
+    bytes: &'b [u8],
+) -> Result<(csv::Reader<&'b [u8]>, csv::ByteRecord), IoError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(detect_delimiter(bytes))
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    let header = reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, CsvProblem::Malformed { line: csv_line(&e) }))?
+        .clone();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(csv_error(path, CsvProblem::NoHeader));
+    }
+    Ok((reader, header))
 }
 
 pub(super) fn csv_line(e: &csv::Error) -> Option<u64> {

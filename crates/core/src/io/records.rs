@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::IoError;
-use super::points::{CsvProblem, csv_line, detect_delimiter, parse_coordinate};
+use super::points::{CsvProblem, csv_error, csv_line, open_csv, parse_coordinate};
 use crate::records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
 
 /// Which columns of a record CSV hold what.
@@ -170,23 +170,8 @@ pub fn read_records_csv_bytes(
     kind: RecordKind,
     columns: &RecordColumns,
 ) -> Result<RecordFile, IoError> {
-    let csv_err = |problem| IoError::Csv {
-        path: PathBuf::from(path),
-        problem,
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(bytes))
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
-    let header = reader
-        .byte_headers()
-        .map_err(|e| csv_err(CsvProblem::Malformed { line: csv_line(&e) }))?
-        .clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(csv_err(CsvProblem::NoHeader));
-    }
+    let csv_err = |problem| csv_error(path, problem);
+    let (mut reader, header) = open_csv(path, bytes)?;
     let names: Vec<String> = header.iter().map(decode_header).collect();
     let find = |name: &str| {
         names.iter().position(|h| h.trim() == name).ok_or_else(|| {
