@@ -439,6 +439,27 @@ pub(super) enum Need {
 }
 
 impl Need {
+    /// What a cell of value `value` needs under `protection` (≥ 1), in the order tried: one
+    /// direction wide enough on its own; else room below the value (as much as the value
+    /// allows, at most `protection − 1`) and the rest above it.
+    pub(super) fn of(value: u64, protection: u64) -> [Need; 3] {
+        let down = value.min(protection - 1);
+        [
+            Need::Width(protection),
+            Need::Down(down),
+            Need::Up(protection - down),
+        ]
+    }
+
+    /// Whether a cell with `room` (up, down) still lacks what this need gives.
+    pub(super) fn wanted(self, room: (u64, u64)) -> bool {
+        match self {
+            Need::Width(_) => true,
+            Need::Down(l) => room.1 < l,
+            Need::Up(u) => room.0 < u,
+        }
+    }
+
     /// Whether steps `(t_up, t_down)` meet the need; both only shrink as cells are added, so
     /// a partial direction that fails can be pruned.
     fn met(self, up: u64, down: u64) -> bool {
@@ -866,23 +887,18 @@ pub(super) fn certify(
         .collect();
     order.sort_unstable_by_key(|&i| (graph.cost[i], i));
     for s in order {
-        if room[s].0.saturating_add(room[s].1) >= protection {
+        if certified(room[s], protection) {
             continue;
         }
-        let down = values[s].min(protection - 1);
-        for need in [
-            Need::Width(protection),
-            Need::Down(down),
-            Need::Up(protection - down),
-        ] {
-            if room[s].0.saturating_add(room[s].1) >= protection {
+        for need in Need::of(values[s], protection) {
+            if certified(room[s], protection) {
                 break;
             }
             if let Some(d) = search.direction(s, status, need, Allow::Suppressed) {
                 record(room, &d, values);
             }
         }
-        if room[s].0.saturating_add(room[s].1) < protection {
+        if !certified(room[s], protection) {
             let cone = graph.cone(s);
             if cone.iter().all(|&(i, _)| status[i].is_suppressed()) {
                 record(room, &cone, values);
@@ -923,6 +939,11 @@ pub(super) fn verify_shape(graph: &Graph, d: &[(usize, i8)]) -> bool {
     sums.sort_unstable_by_key(|&(c, _)| c);
     sums.chunk_by(|x, y| x.0 == y.0)
         .all(|chunk| chunk.iter().map(|&(_, v)| v).sum::<i32>() == 0)
+}
+
+/// Whether `room` (up, down) spans `protection`.
+pub(super) fn certified(room: (u64, u64), protection: u64) -> bool {
+    room.0.saturating_add(room.1) >= protection
 }
 
 /// Records the room a direction gives every cell of its support.

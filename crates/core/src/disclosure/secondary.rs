@@ -78,7 +78,9 @@
 //! candidate steps go to the lower cell index, which makes the pattern deterministic.
 
 use super::audit::{AuditReport, audit_with_witnesses};
-use super::direction::{Allow, Graph, Need, Search, Witness, record, record_shift, verify_shape};
+use super::direction::{
+    self, Allow, Graph, Need, Search, Witness, record, record_shift, verify_shape,
+};
 use super::model::LinkedTables;
 use super::{CellStatus, DisclosureError, FrequencyRule, primary_suppression};
 
@@ -251,8 +253,7 @@ fn cover(
     let mut search = Search::new(&model.graph);
     // Room of every cell, up and down, proven by the directions found so far.
     let mut room = vec![(0u64, 0u64); status.len()];
-    let certified =
-        |room: &[(u64, u64)], i: usize| room[i].0.saturating_add(room[i].1) >= protection;
+    let certified = |room: &[(u64, u64)], i: usize| direction::certified(room[i], protection);
     let (mut directions, mut swaps, mut cones) = (0usize, 0usize, 0usize);
     let mut multi_swaps = 0usize;
     let mut witnesses: Vec<Witness> = Vec::new();
@@ -278,14 +279,7 @@ fn cover(
             if certified(&room, s) {
                 continue;
             }
-            // One direction wide enough on its own; else one for the room below the value
-            // and one for the room above it.
-            let down = values[s].min(protection - 1);
-            let needs = [
-                Need::Width(protection),
-                Need::Down(down),
-                Need::Up(protection - down),
-            ];
+            let needs = Need::of(values[s], protection);
             // Searches in turn until the cell is certified: depth-first with suppressed cells
             // only, then with published non-zero cells, best-first with those, then both
             // with zeros allowed.
@@ -297,12 +291,7 @@ fn cover(
             ];
             for (best_first, allow) in stages {
                 for need in needs {
-                    let wanted = match need {
-                        Need::Width(_) => true,
-                        Need::Down(l) => room[s].1 < l,
-                        Need::Up(u) => room[s].0 < u,
-                    };
-                    if certified(&room, s) || !wanted {
+                    if certified(&room, s) || !need.wanted(room[s]) {
                         continue;
                     }
                     let found = if best_first {
