@@ -124,8 +124,7 @@ struct Cell {
 /// ```
 /// use quartier::{AnonymizeSpec, CellStatus, anonymize};
 ///
-/// # let config = quartier::DemoConfig { residents: 2_000, columns: 12, rows: 10, quarters: 6, districts: 2 };
-/// let town = quartier::musterstadt_with(3, &config)?; // a small Musterstadt
+/// let town = quartier::musterstadt_with(3, &quartier::DemoConfig::SMALL)?; // a small Musterstadt
 /// let out = anonymize(&town.records, &town.hierarchy, &AnonymizeSpec::default())?;
 /// let residents = &out.tables()[0];
 /// assert_eq!(residents.dataset().name(), "resident");
@@ -565,8 +564,7 @@ pub struct DatasetReport {
 /// ```
 /// use quartier::{AnonymizeSpec, InputSource, anonymize};
 ///
-/// # let config = quartier::DemoConfig { residents: 2_000, columns: 12, rows: 10, quarters: 6, districts: 2 };
-/// let town = quartier::musterstadt_with(3, &config)?; // a small Musterstadt
+/// let town = quartier::musterstadt_with(3, &quartier::DemoConfig::SMALL)?; // a small Musterstadt
 /// let mut out = anonymize(&town.records, &town.hierarchy, &AnonymizeSpec::default())?;
 /// out.add_input(InputSource::Generated { name: "musterstadt".into(), seed: 3 });
 /// let p = out.protocol();
@@ -858,8 +856,7 @@ impl Anonymized {
 /// ```
 /// use quartier::{AnonymizeSpec, AssignOptions, anonymize};
 ///
-/// # let config = quartier::DemoConfig { residents: 2_000, columns: 12, rows: 10, quarters: 6, districts: 2 };
-/// let town = quartier::musterstadt_with(3, &config)?; // a small Musterstadt
+/// let town = quartier::musterstadt_with(3, &quartier::DemoConfig::SMALL)?; // a small Musterstadt
 /// let spec = AnonymizeSpec {
 ///     assign: AssignOptions { snap_distance: Some(5.0) },
 ///     groupings: Vec::new(), // e.g. `town.groupings.clone()`: school districts
@@ -945,14 +942,7 @@ mod tests {
     use crate::demo::{DemoConfig, DemoTown, musterstadt_with};
 
     fn small(seed: u64) -> DemoTown {
-        let config = DemoConfig {
-            residents: 2_000,
-            columns: 12,
-            rows: 10,
-            quarters: 6,
-            districts: 2,
-        };
-        musterstadt_with(seed, &config).unwrap()
+        musterstadt_with(seed, &DemoConfig::SMALL).unwrap()
     }
 
     fn spec() -> AnonymizeSpec {

@@ -23,14 +23,7 @@ fn spec(town: &DemoTown) -> AnonymizeSpec {
 }
 
 fn small(seed: u64) -> DemoTown {
-    let config = DemoConfig {
-        residents: 2_000,
-        columns: 12,
-        rows: 10,
-        quarters: 6,
-        districts: 2,
-    };
-    musterstadt_with(seed, &config).unwrap()
+    musterstadt_with(seed, &DemoConfig::SMALL).unwrap()
 }
 
 fn run(seed: u64) -> (DemoTown, Anonymized) {

@@ -22,14 +22,7 @@ const CANARIES: [(f64, f64); 4] = [
 
 #[test]
 fn no_canary_in_any_output() {
-    let config = DemoConfig {
-        residents: 2_000,
-        columns: 12,
-        rows: 10,
-        quarters: 6,
-        districts: 2,
-    };
-    let town = musterstadt_with(4711, &config).unwrap();
+    let town = musterstadt_with(4711, &DemoConfig::SMALL).unwrap();
     // Plant canaries: a resident exactly at each canary position, and residents moved by a
     // unique sub-millimetre offset from regular residents (still inside their blocks).
     let mut residents: Vec<Resident> = town.records.residents().to_vec();

@@ -87,8 +87,7 @@ const QUARTER_NAMES: [&str; 30] = [
 /// ```
 /// use quartier::{DemoConfig, musterstadt_with};
 ///
-/// let small = DemoConfig { residents: 2_000, columns: 12, rows: 10, quarters: 6, districts: 2 };
-/// let town = musterstadt_with(7, &small)?;
+/// let town = musterstadt_with(7, &DemoConfig::SMALL)?;
 /// assert_eq!(town.hierarchy.units(2).len(), 6);
 /// # Ok::<(), quartier::Error>(())
 /// ```
@@ -104,6 +103,18 @@ pub struct DemoConfig {
     pub quarters: usize,
     /// Number of districts (Ortsteile).
     pub districts: usize,
+}
+
+impl DemoConfig {
+    /// A small Musterstadt for examples and tests: 2,000 residents on a 12 × 10 lattice,
+    /// 6 quarters, 2 districts.
+    pub const SMALL: Self = Self {
+        residents: 2_000,
+        columns: 12,
+        rows: 10,
+        quarters: 6,
+        districts: 2,
+    };
 }
 
 impl Default for DemoConfig {

@@ -64,8 +64,7 @@ fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
 /// # let dir = tempfile::tempdir().map_err(|e| quartier::IoError::File { path: ".".into(), source: e })?;
 /// use quartier::{AnonymizeSpec, anonymize, write_protected_csv};
 ///
-/// # let config = quartier::DemoConfig { residents: 2_000, columns: 12, rows: 10, quarters: 6, districts: 2 };
-/// let town = quartier::musterstadt_with(3, &config)?; // a small Musterstadt
+/// let town = quartier::musterstadt_with(3, &quartier::DemoConfig::SMALL)?; // a small Musterstadt
 /// let out = anonymize(&town.records, &town.hierarchy, &AnonymizeSpec::default())?;
 /// let path = dir.path().join("protected_resident.csv");
 /// write_protected_csv(&path, &out.tables()[0])?;
@@ -259,8 +258,7 @@ impl InputSource {
 /// # let dir = tempfile::tempdir().map_err(|e| quartier::IoError::File { path: ".".into(), source: e })?;
 /// use quartier::{AnonymizeSpec, anonymize, write_anonymized};
 ///
-/// # let config = quartier::DemoConfig { residents: 2_000, columns: 12, rows: 10, quarters: 6, districts: 2 };
-/// let town = quartier::musterstadt_with(3, &config)?; // a small Musterstadt
+/// let town = quartier::musterstadt_with(3, &quartier::DemoConfig::SMALL)?; // a small Musterstadt
 /// let out = anonymize(&town.records, &town.hierarchy, &AnonymizeSpec::default())?;
 /// let written = write_anonymized(dir.path(), &town.hierarchy, &out)?;
 /// assert_eq!(written.len(), 4 + 3 + 2); // levels, datasets, protocol (no grouping here)
