@@ -1,31 +1,15 @@
 //! Secondary suppression over linked tables, through the public API only.
 #![allow(clippy::unwrap_used)]
 
-use geo::{MultiPolygon, polygon};
-use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use quartier::{
-    BlockFeature, CategorySet, CellKey, CellStatus, CountTable, FrequencyRule, Grouping, Hierarchy,
-    HierarchyBuilder, IntervalPhase, Layer, LinkedTables, SecondaryOptions, Zeros, audit,
-    audit_exact, primary_suppression, protect, secondary_suppression,
-};
+mod common;
 
-/// A hierarchy from `(ids from the top to the block)` rows; blocks are unit squares in a row.
-fn hierarchy(levels: &[&str], rows: &[Vec<String>]) -> Hierarchy {
-    let mut b = HierarchyBuilder::new(levels.iter().copied());
-    for (i, ids) in rows.iter().enumerate() {
-        let x = i as f64;
-        b.add_block(BlockFeature {
-            feature: i,
-            ids: ids.clone(),
-            name: None,
-            geometry: MultiPolygon(vec![polygon![
-                (x: x, y: 0.0), (x: x + 1.0, y: 0.0), (x: x + 1.0, y: 1.0), (x: x, y: 1.0)
-            ]]),
-        });
-    }
-    b.build().unwrap().0
-}
+use common::{hierarchy, runner};
+use proptest::prelude::*;
+use quartier::{
+    CategorySet, CellKey, CellStatus, CountTable, FrequencyRule, Grouping, IntervalPhase, Layer,
+    LinkedTables, SecondaryOptions, Zeros, audit, audit_exact, primary_suppression, protect,
+    secondary_suppression,
+};
 
 fn counts(categories: usize, blocks: usize, values: Vec<u64>) -> CountTable {
     let labels: Vec<String> = (0..categories).map(|c| format!("c{c}")).collect();
@@ -147,17 +131,6 @@ fn model() -> impl Strategy<Value = LinkedTables> {
             }
             LinkedTables::new(&h, &counts(cats, rows.len(), values), &groupings).unwrap()
         })
-}
-
-fn runner(cases: u32) -> TestRunner {
-    TestRunner::new_with_rng(
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
-    )
 }
 
 #[test]

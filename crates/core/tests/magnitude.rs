@@ -1,30 +1,14 @@
 //! Magnitude-table primary suppression (dominance and p % rules), through the public API only.
 #![allow(clippy::unwrap_used)]
 
-use geo::{MultiPolygon, polygon};
-use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use quartier::{
-    BlockFeature, CategorySet, CellStatus, CountTable, DisclosureError, Grouping, Hierarchy,
-    HierarchyBuilder, Layer, LinkedTables, MagnitudeProblem, MagnitudeRule, magnitude_primary,
-};
+mod common;
 
-/// A hierarchy from `(ids from the top to the block)` rows; blocks are unit squares in a row.
-fn hierarchy(levels: &[&str], rows: &[Vec<String>]) -> Hierarchy {
-    let mut b = HierarchyBuilder::new(levels.iter().copied());
-    for (i, ids) in rows.iter().enumerate() {
-        let x = i as f64;
-        b.add_block(BlockFeature {
-            feature: i,
-            ids: ids.clone(),
-            name: None,
-            geometry: MultiPolygon(vec![polygon![
-                (x: x, y: 0.0), (x: x + 1.0, y: 0.0), (x: x + 1.0, y: 1.0), (x: x, y: 1.0)
-            ]]),
-        });
-    }
-    b.build().unwrap().0
-}
+use common::{hierarchy, runner};
+use proptest::prelude::*;
+use quartier::{
+    CategorySet, CellStatus, CountTable, DisclosureError, Grouping, Hierarchy, Layer, LinkedTables,
+    MagnitudeProblem, MagnitudeRule, magnitude_primary,
+};
 
 /// The block table of sums of `contributions` (block-major, `categories` per block).
 fn sums(categories: usize, blocks: usize, contributions: &[Vec<u64>]) -> CountTable {
@@ -182,17 +166,6 @@ fn contributions_of(
         }
     }
     all
-}
-
-fn runner(cases: u32) -> TestRunner {
-    TestRunner::new_with_rng(
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
-    )
 }
 
 #[test]

@@ -461,6 +461,14 @@ BLOCKS = {
 }
 
 
+def write_grouping(directory: Path, name: str, members: dict[str, str]) -> None:
+    """Writes ``grouping_<name>.csv`` (``block_id,group_id``) as the Rust core does."""
+    with open(directory / f"grouping_{name}.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["block_id", "group_id"])
+        w.writerows(sorted(members.items()))
+
+
 def write_fixture(
     directory: Path,
     suppressed: set[tuple[str, str, str]],
@@ -491,10 +499,7 @@ def write_fixture(
             for i, v in enumerate(blocks[block][1]):
                 acc[i] += v
         rows += [(name, g, "", v) for g, v in sorted(sums.items())]
-        with open(directory / f"grouping_{name}.csv", "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(["block_id", "group_id"])
-            w.writerows(sorted(members.items()))
+        write_grouping(directory, name, members)
     path = directory / "protected_resident.csv"
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -623,10 +628,7 @@ def write_random_tables(directory: Path, seed: int, n_blocks: int, n_cats: int) 
     for group in sorted(set(district.values())):
         members = [int(b[1:]) for b, g in district.items() if g == group]
         rows.append(("grundschulbezirk", group, "", block_values[members].sum(axis=0)))
-    with open(directory / "grouping_grundschulbezirk.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["block_id", "group_id"])
-        w.writerows(sorted(district.items()))
+    write_grouping(directory, "grundschulbezirk", district)
     path = directory / "protected_resident.csv"
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
