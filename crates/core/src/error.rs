@@ -3,6 +3,7 @@
 use crate::assign::AssignError;
 use crate::disclosure::DisclosureError;
 use crate::hierarchy::HierarchyError;
+use crate::indicator::IndicatorError;
 use crate::io::IoError;
 use crate::table::TableError;
 
@@ -28,4 +29,7 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error(transparent)]
     Io(#[from] IoError),
+    /// Computing indicators from protected tables failed.
+    #[error(transparent)]
+    Indicator(#[from] IndicatorError),
 }

@@ -14,6 +14,7 @@ mod demo;
 mod disclosure;
 mod error;
 mod hierarchy;
+mod indicator;
 mod io;
 mod pipeline;
 mod records;
@@ -45,6 +46,10 @@ pub use hierarchy::{
     BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,
     GeometryProblem, Hierarchy, HierarchyBuilder, HierarchyError, Severity, Unit, UnitFeature,
     UnitId, ValidationReport,
+};
+pub use indicator::{
+    AreaBasis, IndicatorColumn, IndicatorError, IndicatorSpec, IndicatorTable, IndicatorValue,
+    Measure, Smoothing, Term, ValueStatus, compute_indicators,
 };
 pub use io::{
     BlockLayerSpec, GeoJsonProblem, JsonErrorKind, ShapefileProblem, read_block_features,
