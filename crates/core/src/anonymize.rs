@@ -29,7 +29,7 @@ use crate::hierarchy::{Hierarchy, UnitId};
 use crate::io::Rejection;
 use crate::pipeline::{DatasetProtocol, Protocol, count_records};
 use crate::records::{RecordKind, Records};
-use crate::table::CategorySet;
+use crate::table::{CategorySet, TableError};
 
 /// What [`anonymize`] does: how records are assigned, the frequency rule of primary
 /// suppression (its `k` is also the protection level of secondary suppression and audit) and
@@ -57,6 +57,17 @@ pub struct AnonymizeSpec {
     /// Other area layers built from the blocks (school districts, social areas, ...),
     /// protected in the same model as the hierarchy.
     pub groupings: Vec<Grouping>,
+    /// The finest published level per dataset, by level name; a dataset not listed is
+    /// published down to the blocks.
+    ///
+    /// A dataset published above the blocks is counted on the blocks as usual but protected
+    /// and published only on the levels down to the named one, and without the groupings
+    /// (they are made of blocks, so their tables together with the quarters' would reveal
+    /// block-sized differences). This is how offices publish sparse sensitive data: Kita
+    /// fee brackets or child-support cases by block are mostly ones and twos, and protecting
+    /// them forces so many secondary suppressions up into the quarters that the quarters'
+    /// indicators are lost. The protocol lists the layers each dataset was published on.
+    pub finest_levels: Vec<(RecordKind, String)>,
 }
 
 /// Whether a layer of [`ProtectedTables`] is a level of the hierarchy or another grouping.
@@ -885,15 +896,34 @@ pub fn anonymize(
     let mut tables = Vec::with_capacity(counts.datasets.len());
     let mut datasets = Vec::with_capacity(counts.datasets.len());
     for (d, records) in counts.datasets.iter().zip(protocol_records.datasets) {
-        let linked = LinkedTables::new(hierarchy, d.tables.blocks(), &spec.groupings)?;
+        let finest = spec.finest_levels.iter().rev().find(|(k, _)| *k == d.kind);
+        let truncated;
+        let (h, leaves, groupings) = match finest {
+            None => (hierarchy, d.tables.blocks(), spec.groupings.as_slice()),
+            Some((kind, level)) => {
+                let l = hierarchy
+                    .level(level)
+                    .ok_or_else(|| TableError::UnknownLevel {
+                        dataset: kind.name(),
+                        level: level.clone(),
+                        known: hierarchy.levels().join(", "),
+                    })?;
+                let table = d.tables.level(l).ok_or_else(|| TableError::UnknownLevel {
+                    dataset: kind.name(),
+                    level: level.clone(),
+                    known: hierarchy.levels().join(", "),
+                })?;
+                if l == hierarchy.block_level() {
+                    (hierarchy, d.tables.blocks(), spec.groupings.as_slice())
+                } else {
+                    truncated = hierarchy.truncated(l);
+                    (&truncated, table, &[][..])
+                }
+            }
+        };
+        let linked = LinkedTables::new(h, leaves, groupings)?;
         let protection = protect(&linked, &spec.rule)?;
-        let protected = ProtectedTables::new(
-            d.kind,
-            hierarchy,
-            &spec.groupings,
-            &linked,
-            &protection.status,
-        )?;
+        let protected = ProtectedTables::new(d.kind, h, groupings, &linked, &protection.status)?;
         datasets.push(DatasetReport {
             dataset: d.kind.name(),
             category_set: linked.categories().name().to_owned(),

@@ -1,10 +1,13 @@
 //! The crate's umbrella error: one variant per fallible module.
 
 use crate::assign::AssignError;
+use crate::classify::ClassifyError;
 use crate::disclosure::DisclosureError;
 use crate::hierarchy::HierarchyError;
 use crate::indicator::IndicatorError;
 use crate::io::IoError;
+use crate::rank::RankError;
+use crate::spatial::SpatialError;
 use crate::table::TableError;
 
 /// Any error of quartier; each module's own error converts into it with `?`.
@@ -32,4 +35,13 @@ pub enum Error {
     /// Computing indicators from protected tables failed.
     #[error(transparent)]
     Indicator(#[from] IndicatorError),
+    /// Building spatial weights or computing a spatial statistic failed.
+    #[error(transparent)]
+    Spatial(#[from] SpatialError),
+    /// Ranking units (normalization, composite, selection, uncertainty) failed.
+    #[error(transparent)]
+    Rank(#[from] RankError),
+    /// Computing class breaks failed.
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
 }

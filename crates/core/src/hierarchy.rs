@@ -109,6 +109,18 @@ pub struct Hierarchy {
 }
 
 impl Hierarchy {
+    /// The hierarchy down to level `finest` (inclusive), whose units become the leaves.
+    ///
+    /// Unit order, ids, parents and geometries stay as they are. `finest` beyond the blocks
+    /// keeps every level.
+    pub(crate) fn truncated(&self, finest: usize) -> Hierarchy {
+        let keep = (finest + 1).min(self.levels.len());
+        Hierarchy {
+            levels: self.levels[..keep].to_vec(),
+            units: self.units[..keep].to_vec(),
+        }
+    }
+
     /// The level names, from the top (index 0) to the blocks (last).
     pub fn levels(&self) -> &[String] {
         &self.levels

@@ -1,57 +1,4 @@
 //! Indicators per unit from protected count tables: shares, rates and densities.
-//!
-//! The analyze phase starts here. Its only inputs are [`ProtectedTables`] (what left the
-//! sealed office) and the [`Hierarchy`] (geometry for areas); it cannot see a record.
-//!
-//! # Measures
-//!
-//! | measure | value | unit |
-//! |---|---|---|
-//! | [`Measure::Share`] | numerator / denominator × 100 | % |
-//! | [`Measure::Rate`] | numerator / denominator × `per` (100, 1,000, …) | per `per` |
-//! | [`Measure::Density`] | numerator / area in km² | per km² |
-//!
-//! A numerator or denominator is a [`Term`]: the sum of some categories (or the row total) of
-//! one dataset's table at the unit.
-//!
-//! # Missing values, never zeros
-//!
-//! A value is missing, with its [`ValueStatus`], when
-//!
-//! - a cell it needs is suppressed ([`ValueStatus::Suppressed`]). A sum of categories is
-//!   still known when every category in it is published, or when the row total and every
-//!   category *outside* it are published (total − the others): that sum is already public,
-//!   so using it discloses nothing new;
-//! - its denominator is zero ([`ValueStatus::ZeroDenominator`]) or its area is zero
-//!   ([`ValueStatus::ZeroArea`]).
-//!
-//! Missing values propagate: the ranking treats them by its documented policy and never as
-//! zero.
-//!
-//! # Areas
-//!
-//! The area of a unit is the planar area of its geometry in the hierarchy's metric CRS
-//! (m², reported in km²), holes excluded. When a settled-area layer is given (e.g. the
-//! ALKIS built-up and traffic areas), [`AreaBasis::Settled`] densities use the part of each
-//! unit covered by the union of that layer instead.
-//!
-//! # Empirical-Bayes smoothing
-//!
-//! Rates with small denominators are noisy: three cases among twelve children is 25 %, one
-//! case more is 33 %. [`Smoothing::EmpiricalBayes`] shrinks each rate towards the overall
-//! rate, the more the smaller its denominator: the global empirical-Bayes estimator of
-//! Marshall (1991) as in PySAL's `esda.smoothing.Empirical_Bayes`. With events `e_i`,
-//! populations `b_i` (numerator and denominator) over the units with a value:
-//!
-//! ```text
-//! r̄ = Σe / Σb,   s² = Σ b_i (r_i − r̄)² / Σb,   a = s² − r̄ / mean(b),
-//! w_i = a / (a + r̄ / b_i),   r̃_i = w_i r_i + (1 − w_i) r̄
-//! ```
-//!
-//! One difference from esda, on purpose: when `a < 0` (the rates vary less than chance
-//! alone would make them), esda uses the negative `a` and can return weights outside
-//! `[0, 1]`; we set `a = 0` (every rate becomes `r̄`), the usual convention (Bailey &
-//! Gatrell 1995). Both agree whenever `a ≥ 0`; the Python tests compare them.
 
 use std::collections::BTreeSet;
 
@@ -123,7 +70,7 @@ pub enum AreaBasis {
     Settled,
 }
 
-/// What an indicator measures (see the [module docs](self)).
+/// What an indicator measures (see [`compute_indicators`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Measure {
     /// numerator / denominator × 100, in %.
@@ -188,7 +135,7 @@ pub enum Smoothing {
     /// The raw value.
     #[default]
     None,
-    /// Global empirical Bayes (see the [module docs](self)); shares and rates only.
+    /// Global empirical Bayes (see [`compute_indicators`]); shares and rates only.
     EmpiricalBayes,
 }
 
@@ -419,7 +366,9 @@ pub enum IndicatorError {
         known: String,
     },
     /// An indicator needs a dataset whose protected tables were not given.
-    #[error("indicator `{indicator}` needs the protected tables of dataset `{dataset}`, which were not given")]
+    #[error(
+        "indicator `{indicator}` needs the protected tables of dataset `{dataset}`, which were not given"
+    )]
     MissingDataset {
         /// The indicator's name.
         indicator: String,
@@ -433,7 +382,9 @@ pub enum IndicatorError {
         dataset: &'static str,
     },
     /// An indicator names a category its dataset does not have.
-    #[error("indicator `{indicator}`: dataset `{dataset}` has no category `{category}` (categories: {known})")]
+    #[error(
+        "indicator `{indicator}`: dataset `{dataset}` has no category `{category}` (categories: {known})"
+    )]
     UnknownCategory {
         /// The indicator's name.
         indicator: String,
@@ -473,19 +424,39 @@ pub enum IndicatorError {
         per: f64,
     },
     /// A density over the settled area was asked for, but no settled-area layer was given.
-    #[error("indicator `{indicator}` divides by the settled area, but no settled-area layer was given")]
+    #[error(
+        "indicator `{indicator}` divides by the settled area, but no settled-area layer was given"
+    )]
     NoSettledLayer {
         /// The indicator's name.
         indicator: String,
     },
     /// Empirical-Bayes smoothing was asked for a density (it needs a population at risk).
-    #[error("indicator `{indicator}`: empirical-Bayes smoothing applies to shares and rates, not densities")]
+    #[error(
+        "indicator `{indicator}`: empirical-Bayes smoothing applies to shares and rates, not densities"
+    )]
     SmoothingNotApplicable {
         /// The indicator's name.
         indicator: String,
     },
+    /// A ranking criterion names an indicator that is not defined.
+    #[error("unknown indicator `{name}` in the ranking (indicators: {known})")]
+    UnknownIndicator {
+        /// The name used.
+        name: String,
+        /// The defined indicators, comma-separated.
+        known: String,
+    },
+    /// A ranking criterion names the same indicator twice.
+    #[error("indicator `{name}` enters the ranking twice")]
+    DuplicateCriterion {
+        /// The name.
+        name: String,
+    },
     /// The protected tables do not fit the hierarchy: a unit of the level has no cell.
-    #[error("dataset `{dataset}`: the protected tables have no cell `{category}` for unit `{unit}` of level `{level}`; were they made with this hierarchy?")]
+    #[error(
+        "dataset `{dataset}`: the protected tables have no cell `{category}` for unit `{unit}` of level `{level}`; were they made with this hierarchy?"
+    )]
     MissingCell {
         /// The dataset's name.
         dataset: &'static str,
@@ -497,7 +468,9 @@ pub enum IndicatorError {
         category: String,
     },
     /// The protected tables name a unit the hierarchy does not have at the level.
-    #[error("dataset `{dataset}`: unit `{unit}` of level `{level}` is not in the hierarchy; were the tables made with this hierarchy?")]
+    #[error(
+        "dataset `{dataset}`: unit `{unit}` of level `{level}` is not in the hierarchy; were the tables made with this hierarchy?"
+    )]
     UnknownUnit {
         /// The dataset's name.
         dataset: &'static str,
@@ -532,14 +505,13 @@ impl LevelCells {
             .rows()
             .filter(|r| r.layer_kind == LayerKind::Level && r.layer == name)
         {
-            let unit =
-                hierarchy
-                    .position(level, row.unit_id)
-                    .ok_or_else(|| IndicatorError::UnknownUnit {
-                        dataset: dataset.name(),
-                        level: name.clone(),
-                        unit: row.unit_id.to_owned(),
-                    })?;
+            let unit = hierarchy.position(level, row.unit_id).ok_or_else(|| {
+                IndicatorError::UnknownUnit {
+                    dataset: dataset.name(),
+                    level: name.clone(),
+                    unit: row.unit_id.to_owned(),
+                }
+            })?;
             let column = if row.category == TOTAL {
                 0
             } else {
@@ -617,6 +589,59 @@ impl LevelCells {
 }
 
 /// Computes indicators for every unit of one level from protected tables.
+///
+/// The analyze phase starts here. Its only inputs are [`ProtectedTables`] (what left the
+/// sealed office) and the [`Hierarchy`] (geometry for areas); it cannot see a record.
+///
+/// # Measures
+///
+/// | measure | value | unit |
+/// |---|---|---|
+/// | [`Measure::Share`] | numerator / denominator × 100 | % |
+/// | [`Measure::Rate`] | numerator / denominator × `per` (100, 1,000, …) | per `per` |
+/// | [`Measure::Density`] | numerator / area in km² | per km² |
+///
+/// A numerator or denominator is a [`Term`]: the sum of some categories (or the row total) of
+/// one dataset's table at the unit.
+///
+/// # Missing values, never zeros
+///
+/// A value is missing, with its [`ValueStatus`], when
+///
+/// - a cell it needs is suppressed ([`ValueStatus::Suppressed`]). A sum of categories is
+///   still known when every category in it is published, or when the row total and every
+///   category *outside* it are published (total − the others): that sum is already public,
+///   so using it discloses nothing new;
+/// - its denominator is zero ([`ValueStatus::ZeroDenominator`]) or its area is zero
+///   ([`ValueStatus::ZeroArea`]).
+///
+/// Missing values propagate: the ranking treats them by its documented policy and never as
+/// zero.
+///
+/// # Areas
+///
+/// The area of a unit is the planar area of its geometry in the hierarchy's metric CRS
+/// (m², reported in km²), holes excluded. When a settled-area layer is given (e.g. the
+/// ALKIS built-up and traffic areas), [`AreaBasis::Settled`] densities use the part of each
+/// unit covered by the union of that layer instead.
+///
+/// # Empirical-Bayes smoothing
+///
+/// Rates with small denominators are noisy: three cases among twelve children is 25 %, one
+/// case more is 33 %. [`Smoothing::EmpiricalBayes`] shrinks each rate towards the overall
+/// rate, the more the smaller its denominator: the global empirical-Bayes estimator of
+/// Marshall (1991) as in PySAL's `esda.smoothing.Empirical_Bayes`. With events `e_i`,
+/// populations `b_i` (numerator and denominator) over the units with a value:
+///
+/// ```text
+/// r̄ = Σe / Σb,   s² = Σ b_i (r_i − r̄)² / Σb,   a = s² − r̄ / mean(b),
+/// w_i = a / (a + r̄ / b_i),   r̃_i = w_i r_i + (1 − w_i) r̄
+/// ```
+///
+/// One difference from esda, on purpose: when `a < 0` (the rates vary less than chance
+/// alone would make them), esda uses the negative `a` and can return weights outside
+/// `[0, 1]`; we set `a = 0` (every rate becomes `r̄`), the usual convention (Bailey &
+/// Gatrell 1995). Both agree whenever `a ≥ 0`; the Python tests compare them.
 ///
 /// `tables` holds at most one [`ProtectedTables`] per dataset (as [`crate::Anonymized::tables`]
 /// gives them); `settled` is an optional settled-area layer in the hierarchy's CRS, needed

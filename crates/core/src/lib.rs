@@ -8,8 +8,10 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod analysis;
 mod anonymize;
 mod assign;
+mod classify;
 mod demo;
 mod disclosure;
 mod error;
@@ -17,10 +19,13 @@ mod hierarchy;
 mod indicator;
 mod io;
 mod pipeline;
+mod rank;
 mod records;
+mod spatial;
 mod table;
 
 // One `pub use` line per module; each module owns its line.
+pub use analysis::{Analysis, AnalysisSpec, CriterionSpec, SpatialSpec, UnitLisa, analyze};
 pub use anonymize::{
     AnonymizeProtocol, AnonymizeSpec, Anonymized, AuditSummary, DatasetReport, GroupingInfo,
     InputSource, LayerCells, LayerKind, Parameters, ProtectedRow, ProtectedTables, Software,
@@ -31,6 +36,9 @@ pub use assign::synthetic::{synthetic_blocks, synthetic_points};
 pub use assign::{
     AssignError, AssignOptions, AssignSummary, Assignment, MAX_UNITS, Outcome, UnassignedReason,
     UnitIndex,
+};
+pub use classify::{
+    Breaks, Classification, ClassifyError, DEFAULT_STD_MULTIPLES, class_breaks, fisher_jenks_naive,
 };
 pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
 pub use disclosure::{
@@ -68,8 +76,19 @@ pub use io::{
     write_protocol_json, write_protocol_markdown,
 };
 pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
+pub use io::{write_ranking_csv, write_ranking_json};
 pub use pipeline::{Counts, DatasetCounts, DatasetProtocol, Protocol, count_records};
+pub use rank::{
+    Aggregation, Criterion, Direction, Driver, DynamicsClass, Exclusion, IMD_2019_DOMAIN_WEIGHTS,
+    ImdResult, ImdUnit, MissingPolicy, MssClass, MssResult, MssUnit, Normalization, RankError,
+    RankInput, RankInterval, RankSpec, RankedUnit, Ranking, Selection, StatusClass,
+    UncertaintySpec, Weighting, berlin_mss, imd, rank, rank_uncertainty,
+};
 pub use records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
+pub use spatial::{
+    Contiguity, LocalMoran, Moran, PermutationTest, Quadrant, SpatialError, Weights, contiguity,
+    contiguity_naive, local_moran, moran,
+};
 pub use table::{
     CategorySet, CountTable, CountTables, TableError, age_group, aggregate,
     child_support_age_group, count_blocks, fee_bracket_category,

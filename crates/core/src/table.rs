@@ -508,6 +508,18 @@ impl CountTables {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TableError {
+    /// A dataset's finest published level is not a level of the hierarchy.
+    #[error(
+        "dataset `{dataset}`: the finest published level `{level}` is not a level of the hierarchy (levels: {known})"
+    )]
+    UnknownLevel {
+        /// The dataset's name.
+        dataset: &'static str,
+        /// The level asked for.
+        level: String,
+        /// The hierarchy's levels, comma-separated.
+        known: String,
+    },
     /// A category index is outside the table's categories.
     #[error("category {category} is out of range: the table has {n_categories} categories")]
     CategoryOutOfRange {

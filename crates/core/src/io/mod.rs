@@ -15,6 +15,7 @@ mod counts;
 mod geojson;
 mod points;
 mod protected;
+mod ranking;
 mod records;
 mod shapefile;
 
@@ -30,6 +31,7 @@ pub use protected::{
     sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
     write_protocol_json, write_protocol_markdown,
 };
+pub use ranking::{write_ranking_csv, write_ranking_json};
 pub use records::{
     RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
 };
