@@ -13,6 +13,7 @@ use quartier::{
     RecordKind, Records, Resident, Zeros,
 };
 
+use crate::analysis::ProtectedTables;
 use crate::detached;
 use crate::hierarchy::Hierarchy;
 use crate::index::contiguous;
@@ -94,7 +95,7 @@ fn records(c: &Columns<'_>) -> Result<Records, BadField> {
 /// protected cells of every dataset as columns (`dataset`, `layer`, `unit_id`, `parent_id`,
 /// `category`, `value` with NaN where suppressed, `status`) and the protocol as JSON.
 #[pyfunction]
-#[pyo3(signature = (hierarchy, kind, x, y, age, child_age, fee_bracket, *, k, zeros, snap, groupings))]
+#[pyo3(signature = (hierarchy, kind, x, y, age, child_age, fee_bracket, *, k, zeros, snap, groupings, finest_levels))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn _anonymize<'py>(
     py: Python<'py>,
@@ -109,7 +110,8 @@ pub(crate) fn _anonymize<'py>(
     zeros: bool,
     snap: Option<f64>,
     groupings: Vec<GroupingArg>,
-) -> PyResult<(Bound<'py, PyDict>, String)> {
+    finest_levels: Vec<(String, String)>,
+) -> PyResult<(Bound<'py, PyDict>, String, ProtectedTables)> {
     let columns = Columns {
         kind: contiguous("kind", &kind)?,
         x: contiguous("x", &x)?,
@@ -150,6 +152,20 @@ pub(crate) fn _anonymize<'py>(
             },
         },
         groupings,
+        finest_levels: finest_levels
+            .into_iter()
+            .map(|(dataset, level)| {
+                quartier::RecordKind::ALL
+                    .into_iter()
+                    .find(|k| k.name() == dataset)
+                    .map(|k| (k, level))
+                    .ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "unknown dataset `{dataset}` in finest_levels (datasets: resident, kita, child_support)"
+                        ))
+                    })
+            })
+            .collect::<PyResult<Vec<_>>>()?,
     };
     let out = detached(py, || {
         let records = match records(&columns) {
@@ -193,7 +209,8 @@ pub(crate) fn _anonymize<'py>(
     dict.set_item("category", category)?;
     dict.set_item("value", value.into_pyarray(py))?;
     dict.set_item("status", status)?;
-    Ok((dict, out.protocol().to_json()))
+    let protocol = out.protocol().to_json();
+    Ok((dict, protocol, ProtectedTables::new(out.tables().to_vec())))
 }
 
 /// `_demo_town(seed) -> (hierarchy, columns, groupings)`: the demo town Musterstadt.

@@ -12,6 +12,10 @@
 //! | `TableError` | `QuartierError`, `ValueError` | invalid count table |
 //! | `DisclosureError` | `QuartierError`, `ValueError` | groupings, suppression or audit failed |
 //! | `QuartierIOError` | `QuartierError`, `OSError` | files that cannot be read or written |
+//! | `IndicatorError` | `QuartierError`, `ValueError` | bad indicator specs, tables that do not fit |
+//! | `RankError` | `QuartierError`, `ValueError` | bad weights, ranking settings or values |
+//! | `ClassifyError` | `QuartierError`, `ValueError` | class breaks that cannot be computed |
+//! | `SpatialError` | `QuartierError`, `ValueError` | spatial weights or statistics that cannot be computed |
 //!
 //! `create_exception!` takes a single base class, so the classes are built at first use by
 //! calling `type(name, bases, namespace)`, exactly as a `class` statement would, and kept in a
@@ -62,6 +66,28 @@ static IO_ERROR: ExceptionClass = ExceptionClass {
     cell: PyOnceLock::new(),
 };
 
+static INDICATOR_ERROR: ExceptionClass = ExceptionClass {
+    name: "IndicatorError",
+    doc: "Indicators cannot be computed: a bad indicator spec, or tables that do not fit \
+          (also a ValueError).",
+    cell: PyOnceLock::new(),
+};
+static RANK_ERROR: ExceptionClass = ExceptionClass {
+    name: "RankError",
+    doc: "A ranking cannot be computed: bad weights, settings or values (also a ValueError).",
+    cell: PyOnceLock::new(),
+};
+static CLASSIFY_ERROR: ExceptionClass = ExceptionClass {
+    name: "ClassifyError",
+    doc: "Class breaks cannot be computed (also a ValueError).",
+    cell: PyOnceLock::new(),
+};
+static SPATIAL_ERROR: ExceptionClass = ExceptionClass {
+    name: "SpatialError",
+    doc: "Spatial weights or statistics cannot be computed (also a ValueError).",
+    cell: PyOnceLock::new(),
+};
+
 /// The error kinds, in the order they are added to the module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -71,16 +97,24 @@ enum Kind {
     Table,
     Disclosure,
     Io,
+    Indicator,
+    Rank,
+    Classify,
+    Spatial,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 10] = [
         Kind::Base,
         Kind::Hierarchy,
         Kind::Assign,
         Kind::Table,
         Kind::Disclosure,
         Kind::Io,
+        Kind::Indicator,
+        Kind::Rank,
+        Kind::Classify,
+        Kind::Spatial,
     ];
 
     fn class(self) -> &'static ExceptionClass {
@@ -91,6 +125,10 @@ impl Kind {
             Kind::Table => &TABLE_ERROR,
             Kind::Disclosure => &DISCLOSURE_ERROR,
             Kind::Io => &IO_ERROR,
+            Kind::Indicator => &INDICATOR_ERROR,
+            Kind::Rank => &RANK_ERROR,
+            Kind::Classify => &CLASSIFY_ERROR,
+            Kind::Spatial => &SPATIAL_ERROR,
         }
     }
 
@@ -122,6 +160,10 @@ impl Kind {
             quartier::Error::Table(_) => Kind::Table,
             quartier::Error::Disclosure(_) => Kind::Disclosure,
             quartier::Error::Io(_) => Kind::Io,
+            quartier::Error::Indicator(_) => Kind::Indicator,
+            quartier::Error::Rank(_) => Kind::Rank,
+            quartier::Error::Classify(_) => Kind::Classify,
+            quartier::Error::Spatial(_) => Kind::Spatial,
             _ => Kind::Base,
         }
     }

@@ -7,10 +7,13 @@
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+mod analysis;
 mod anonymize;
+mod classify;
 mod exceptions;
 mod hierarchy;
 mod index;
+mod spatial;
 mod synthetic;
 
 /// Runs `f` with the GIL released and maps its error to the matching Python exception.
@@ -44,6 +47,14 @@ fn _quartier(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synthetic::_synthetic, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::_synthetic_index, m)?)?;
     m.add_function(wrap_pyfunction!(anonymize::_anonymize, m)?)?;
+    m.add_class::<analysis::ProtectedTables>()?;
+    m.add_function(wrap_pyfunction!(analysis::_analyze, m)?)?;
     m.add_function(wrap_pyfunction!(anonymize::_demo_town, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::class_breaks, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::classify, m)?)?;
+    m.add_class::<spatial::Weights>()?;
+    m.add_function(wrap_pyfunction!(spatial::_contiguity, m)?)?;
+    m.add_function(wrap_pyfunction!(spatial::moran, m)?)?;
+    m.add_function(wrap_pyfunction!(spatial::local_moran, m)?)?;
     Ok(())
 }

@@ -17,7 +17,7 @@ def _python_blocks() -> list[str]:
 
 def test_readme_python_example_runs(tmp_path, monkeypatch) -> None:
     blocks = _python_blocks()
-    assert len(blocks) == 1, "the README has one Python example"
+    assert len(blocks) == 2, "the README has two Python examples"
     x0, y0 = 461_000.0, 5_780_300.0
     square = [[x0, y0], [x0 + 40, y0], [x0 + 40, y0 + 40], [x0, y0 + 40], [x0, y0]]
     layer = {
@@ -38,3 +38,14 @@ def test_readme_python_example_runs(tmp_path, monkeypatch) -> None:
     printed = out.getvalue()
     assert "['B-001', None]" in printed, printed
     assert "['assigned', 'invalid_coordinate']" in printed, printed
+
+
+def test_readme_python_analyze_example_runs() -> None:
+    blocks = _python_blocks()
+    assert len(blocks) == 2, "the README has two Python examples"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile("import quartier\n" + blocks[1], "README.md", "exec"), {})
+    printed = out.getvalue()
+    # The selected quarters are printed with their ids (demo ids start with the town key).
+    assert "05758999-" in printed, printed

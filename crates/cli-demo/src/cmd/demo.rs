@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use quartier::{AnonymizeSpec, AssignOptions, DemoTown, InputSource};
+use quartier::{AnalysisSpec, AnonymizeSpec, AssignOptions, DemoTown, InputSource, RecordKind};
+
+type WriteFn = fn(&std::path::Path, &quartier::Analysis) -> Result<(), quartier::IoError>;
 
 use crate::progress;
 
@@ -31,6 +33,12 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
         },
         // The school districts cut across the quarters; they are protected in the same model.
         groupings: town.groupings.clone(),
+        // Kita fee brackets and child-support cases are published by quarter, not by block
+        // (as offices do with sparse sensitive data); residents down to the blocks.
+        finest_levels: vec![
+            (RecordKind::Kita, "quartier".to_owned()),
+            (RecordKind::ChildSupport, "quartier".to_owned()),
+        ],
         ..AnonymizeSpec::default()
     };
     let mut anonymized = quartier::anonymize(&town.records, &town.hierarchy, &spec)?;
@@ -49,7 +57,27 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
     }
 
     let bar = progress::step(quiet, "writing protected tables and protocol");
-    let written = quartier::write_anonymized(&args.out, &town.hierarchy, &anonymized)?;
+    let mut written = quartier::write_anonymized(&args.out, &town.hierarchy, &anonymized)?;
+    progress::done(&bar);
+
+    // The analyze phase sees only the protected tables.
+    let bar = progress::step(
+        quiet,
+        "analyzing: indicators, ranking, rank intervals, Moran's I",
+    );
+    let analysis = quartier::analyze(
+        anonymized.tables(),
+        &town.hierarchy,
+        &AnalysisSpec::default(),
+    )?;
+    for (name, write) in [
+        ("ranking.csv", quartier::write_ranking_csv as WriteFn),
+        ("ranking.json", quartier::write_ranking_json),
+    ] {
+        let path = args.out.join(name);
+        write(&path, &analysis)?;
+        written.push(path);
+    }
     progress::done(&bar);
 
     if !quiet {
@@ -71,6 +99,26 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
                 "{}: {primary} primary, {secondary} secondary suppressions; audit {}",
                 d.dataset,
                 if d.audit.passed { "passed" } else { "FAILED" }
+            );
+        }
+        let selected: Vec<&str> = analysis
+            .ranking
+            .by_rank()
+            .into_iter()
+            .filter(|u| u.selected)
+            .map(|u| u.id.as_str())
+            .collect();
+        eprintln!(
+            "ranking of {} {}: {} selected as disadvantaged: {}",
+            analysis.ranking.ranked(),
+            analysis.indicators.level,
+            selected.len(),
+            selected.join(", ")
+        );
+        if let Some(m) = &analysis.moran {
+            eprintln!(
+                "Moran's I of the composite: {:.3} (z = {:.2})",
+                m.i, m.z_normal
             );
         }
         eprintln!("{} files written", written.len());

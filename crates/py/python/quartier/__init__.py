@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping
 from enum import IntEnum
@@ -23,14 +24,24 @@ from quartier import _quartier
 from quartier._quartier import _OUTCOME_NAMES, _RECORD_KINDS
 from quartier._quartier import (
     AssignError,
+    ClassifyError,
     DisclosureError,
     Hierarchy,
     HierarchyError,
+    IndicatorError,
+    ProtectedTables,
     QuartierError,
     QuartierIOError,
+    RankError,
+    SpatialError,
     TableError,
     UnitIndex,
+    Weights,
     __version__,
+    class_breaks,
+    classify,
+    local_moran,
+    moran,
 )
 
 __all__ = [
@@ -41,17 +52,30 @@ __all__ = [
     "SNAPPED",
     "RECORD_KINDS",
     "AssignError",
+    "ClassifyError",
     "DisclosureError",
     "Hierarchy",
     "HierarchyError",
+    "IndicatorError",
     "Outcome",
+    "ProtectedTables",
     "QuartierError",
     "QuartierIOError",
+    "RankError",
+    "SpatialError",
     "TableError",
     "UnitIndex",
+    "Weights",
     "__version__",
+    "analyze",
     "anonymize",
+    "class_breaks",
+    "classify",
+    "contiguity",
     "demo_town",
+    "local_moran",
+    "moran",
+    "protect",
 ]
 
 
@@ -121,6 +145,7 @@ def anonymize(
     zeros: bool = False,
     snap: float | None = None,
     groupings: Mapping[str, Mapping[str, str]] | None = None,
+    finest_levels: Mapping[str, str] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Runs the sealed-office phase: records → blocks → count tables → protection → audit.
 
@@ -139,6 +164,9 @@ def anonymize(
         zeros: Treat zero cells as sensitive too.
         snap: Snap distance in metres for records just outside every block.
         groupings: Other area layers built from the blocks, ``{name: {block_id: group_id}}``.
+        finest_levels: The finest published level per dataset, ``{"kita": "quartier"}``;
+            datasets not named are published down to the blocks. A dataset published above
+            the blocks is published without the groupings.
 
     Returns:
         ``(tables, protocol)``: ``tables`` in the long format of the published CSV plus a
@@ -161,7 +189,7 @@ def anonymize(
     y = _column(records, "y", n)
     attributes = [_column(records, name, n) for name in _ATTRIBUTES]
     pairs = [(name, list(members.items())) for name, members in (groupings or {}).items()]
-    columns, protocol = _quartier._anonymize(
+    columns, protocol, _ = _quartier._anonymize(
         hierarchy,
         _kind_codes(records["kind"]),
         x,
@@ -171,8 +199,97 @@ def anonymize(
         zeros=zeros,
         snap=snap,
         groupings=pairs,
+        finest_levels=list((finest_levels or {}).items()),
     )
     return _output(columns), json.loads(protocol)
+
+
+def protect(
+    records: Any,
+    hierarchy: Hierarchy,
+    *,
+    k: int = 3,
+    zeros: bool = False,
+    snap: float | None = None,
+    groupings: Mapping[str, Mapping[str, str]] | None = None,
+    finest_levels: Mapping[str, str] | None = None,
+) -> ProtectedTables:
+    """Runs :func:`anonymize` and returns the protected tables as the handle :func:`analyze` takes.
+
+    The arguments are those of :func:`anonymize`. The handle holds only protected tables:
+    the analyze phase cannot reach a record through it.
+
+    Example:
+        >>> hierarchy, records, groupings = quartier.demo_town(2019)  # doctest: +SKIP
+        >>> tables = quartier.protect(records, hierarchy, snap=5.0,
+        ...     finest_levels={"kita": "quartier", "child_support": "quartier"})  # doctest: +SKIP
+        >>> ranking = quartier.analyze(tables, hierarchy)  # doctest: +SKIP
+    """
+    n = len(records["kind"])
+    x = _column(records, "x", n)
+    y = _column(records, "y", n)
+    attributes = [_column(records, name, n) for name in _ATTRIBUTES]
+    pairs = [(name, list(members.items())) for name, members in (groupings or {}).items()]
+    _, _, tables = _quartier._anonymize(
+        hierarchy,
+        _kind_codes(records["kind"]),
+        x,
+        y,
+        *attributes,
+        k=k,
+        zeros=zeros,
+        snap=snap,
+        groupings=pairs,
+        finest_levels=list((finest_levels or {}).items()),
+    )
+    return tables
+
+
+def analyze(
+    tables: ProtectedTables,
+    hierarchy: Hierarchy,
+    *,
+    level: str = "quartier",
+    draws: int = 1000,
+    seed: int = 2019,
+    permutations: int = 999,
+    as_json: bool = False,
+) -> Any:
+    """Runs the analyze phase with the seed's procedure: indicators, ranking, intervals, Moran.
+
+    The method is the Rust core's ``AnalysisSpec::default()``: the four seed indicators
+    (under-25 share and density, Kita children in the lowest fee brackets, child-support
+    cases per 100 children under 12), z-scores, weighted mean re-standardized, quarters under
+    300 residents excluded, selected = composite above 1 SD, ``draws`` Monte-Carlo draws for
+    rank intervals, queen contiguity for Moran's I / LISA with ``permutations``.
+
+    Args:
+        tables: Protected tables from :func:`protect`.
+        hierarchy: The hierarchy the tables were made with.
+        level: The level whose units are ranked.
+        draws: Monte-Carlo draws for rank intervals (0 = none).
+        seed: Seed of the Monte-Carlo and the permutations.
+        permutations: Permutations of the LISA / Moran pseudo p-values.
+        as_json: Return the ranking document (a dict, as ``ranking.json``) instead of the table.
+
+    Returns:
+        The ranking table (the columns of ``ranking.csv``) as a pandas DataFrame when pandas
+        is installed, else a list of dicts of strings; or the JSON document as a dict.
+
+    Raises:
+        IndicatorError: The tables do not fit the hierarchy or lack a dataset.
+        RankError, ClassifyError, SpatialError: The ranking cannot be computed.
+    """
+    text, document = _quartier._analyze(hierarchy, tables, level, draws, seed, permutations)
+    if as_json:
+        return json.loads(document)
+    try:
+        import pandas as pd  # type: ignore[import-untyped]
+    except ImportError:
+        import csv
+
+        return list(csv.DictReader(io.StringIO(text)))
+    return pd.read_csv(io.StringIO(text), dtype={"unit_id": str, "excluded": str, "drivers": str})
 
 
 def demo_town(seed: int = 2019) -> tuple[Hierarchy, Any, dict[str, dict[str, str]]]:
@@ -198,3 +315,32 @@ def demo_town(seed: int = 2019) -> tuple[Hierarchy, Any, dict[str, dict[str, str
     else:
         records = pd.DataFrame(columns)
     return hierarchy, records, {name: dict(pairs) for name, pairs in groupings}
+
+
+def contiguity(geometries: Any, *, kind: str = "queen", tolerance: float = 0.0) -> Weights:
+    """Queen or rook contiguity weights of polygons.
+
+    Two polygons are queen neighbours when they share a vertex, rook neighbours when they
+    share an edge (two consecutive vertices); vertices match exactly (``tolerance=0``, as
+    libpysal's ``Queen.from_dataframe`` / ``Rook.from_dataframe``) or within ``tolerance``
+    metres. Rings of holes count too. The geometries go to Rust as shapely's ragged arrays.
+
+    Args:
+        geometries: Polygons and/or MultiPolygons in a metric CRS: a GeoSeries, a
+            GeoDataFrame's ``geometry`` or an array of shapely geometries (needs shapely).
+        kind: ``"queen"`` or ``"rook"``.
+        tolerance: The largest distance in metres at which two vertices still match.
+
+    Returns:
+        The weights, units numbered in input order.
+
+    Raises:
+        ValueError: ``kind`` is unknown; a geometry is not a (Multi)Polygon.
+        QuartierError: A geometry is empty or has a non-finite coordinate (the message
+            gives its position); the tolerance is negative or not finite.
+    """
+    import shapely  # type: ignore[import-untyped]
+
+    _, coords, offsets = shapely.to_ragged_array(np.asarray(geometries), include_z=False)
+    offsets = [np.asarray(o, dtype=np.int64) for o in offsets]  # shapely gives int32
+    return _quartier._contiguity(coords, offsets, kind=kind, tolerance=tolerance)

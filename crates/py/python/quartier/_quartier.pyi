@@ -1,5 +1,6 @@
 """Type stubs of the extension module ``quartier._quartier``."""
 
+from collections.abc import Sequence
 from os import PathLike
 from typing import Any, final
 
@@ -15,13 +16,19 @@ __all__ = [
     "QuartierIOError",
     "TableError",
     "UnitIndex",
+    "Weights",
     "_OUTCOME_NAMES",
     "_RECORD_KINDS",
     "_anonymize",
+    "_contiguity",
+    "class_breaks",
+    "classify",
     "_demo_town",
     "__version__",
     "_synthetic",
     "_synthetic_index",
+    "local_moran",
+    "moran",
 ]
 
 __version__: str
@@ -45,6 +52,18 @@ class DisclosureError(QuartierError, ValueError):
 
 class QuartierIOError(QuartierError, OSError):
     """A file cannot be read or written (also an OSError)."""
+
+class IndicatorError(QuartierError, ValueError):
+    """Indicators cannot be computed: a bad indicator spec, or tables that do not fit (also a ValueError)."""
+
+class RankError(QuartierError, ValueError):
+    """A ranking cannot be computed: bad weights, settings or values (also a ValueError)."""
+
+class ClassifyError(QuartierError, ValueError):
+    """Class breaks cannot be computed (also a ValueError)."""
+
+class SpatialError(QuartierError, ValueError):
+    """Spatial weights or statistics cannot be computed (also a ValueError)."""
 
 @final
 class UnitIndex:
@@ -218,10 +237,232 @@ def _anonymize(
     zeros: bool,
     snap: float | None,
     groupings: list[tuple[str, list[tuple[str, str]]]],
-) -> tuple[dict[str, Any], str]:
+    finest_levels: list[tuple[str, str]],
+) -> tuple[dict[str, Any], str, ProtectedTables]:
     """The sealed-office phase on record columns (internal; use :func:`quartier.anonymize`)."""
+
+class ProtectedTables:
+    """The protected tables of every dataset, as they leave the sealed office.
+
+    Made only by :func:`quartier.protect`; :func:`quartier.analyze` accepts nothing else.
+    """
+
+    def datasets(self) -> list[str]:
+        """The dataset names, in order (``resident``, ``kita``, ``child_support``)."""
+    def layers(self) -> list[tuple[str, list[str]]]:
+        """The layers each dataset is published on, ``[(dataset, [layer, ...]), ...]``."""
+    def __len__(self) -> int: ...
+
+def _analyze(
+    hierarchy: Hierarchy,
+    tables: ProtectedTables,
+    level: str,
+    draws: int,
+    seed: int,
+    permutations: int,
+) -> tuple[str, str]:
+    """The analyze phase (internal; use :func:`quartier.analyze`): ranking CSV and JSON text."""
 
 def _demo_town(
     seed: int,
 ) -> tuple[Hierarchy, dict[str, Any], list[tuple[str, list[tuple[str, str]]]]]:
     """The demo town's hierarchy, record columns and groupings (internal)."""
+
+def class_breaks(
+    values: npt.NDArray[np.float64],
+    method: str,
+    *,
+    k: int = 5,
+    multiples: Sequence[float] | None = None,
+    breaks: Sequence[float] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Class breaks for a choropleth map, identical to mapclassify's.
+
+    The values are read in place and the GIL is released while the breaks are computed.
+    Missing values are the caller's business: drop NaN, suppressed units and sentinel codes
+    (such as ``-9999``) first.
+
+    Args:
+        values: The values, a 1-d contiguous ``float64`` array, all finite.
+        method: ``"quantiles"``, ``"equal_interval"``, ``"fisher_jenks"`` (exact optimal),
+            ``"std_mean"`` or ``"manual"``; case, ``_`` and ``-`` are ignored and the
+            mapclassify class names (``"FisherJenks"``, ``"UserDefined"``, ...) work too.
+        k: Number of classes of ``quantiles``, ``equal_interval`` and ``fisher_jenks``.
+        multiples: Multiples of the standard deviation of ``std_mean``, strictly increasing
+            (default ``[-2, -1, 1, 2]``); only for ``std_mean``.
+        breaks: The upper bounds of ``manual``, strictly increasing; only for ``manual``.
+
+    Returns:
+        The classes' upper bounds (mapclassify's ``bins``): class 0 holds the values
+        ``<= bins[0]``, class ``i`` those in ``(bins[i-1], bins[i]]``. The last bin is the
+        maximum (``std_mean`` and ``manual``: the maximum is appended when above the last
+        bound). ``quantiles`` gives fewer than ``k`` bins when ties make quantiles equal.
+
+    Raises:
+        TypeError: ``values`` is not a 1-d ``float64`` NumPy array.
+        ValueError: ``values`` is not contiguous.
+        OverflowError: ``k`` is negative.
+        QuartierError: The method is unknown (the message lists the accepted names), a
+            parameter is missing or not used by the method, a value is NaN or infinite
+            (the message gives its position), there are no values, fewer values than
+            classes, fewer distinct values than classes (``fisher_jenks``), all values are
+            equal (``equal_interval``, ``std_mean``), or ``breaks``/``multiples`` are empty,
+            not finite or not strictly increasing.
+    """
+
+def classify(
+    values: npt.NDArray[np.float64], bins: Sequence[float] | npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
+    """The class of each value under the given upper bounds (as mapclassify's ``yb``).
+
+    Args:
+        values: The values, a 1-d contiguous ``float64`` array; NaN is allowed.
+        bins: The classes' upper bounds, finite and non-decreasing, e.g. from
+            :func:`class_breaks`.
+
+    Returns:
+        ``int64`` class numbers of the input's length and order: the first ``j`` with
+        ``value <= bins[j]``; -1 for NaN and for values above the last bin (mapclassify
+        puts those in class 0).
+
+    Raises:
+        TypeError: ``values`` is not a 1-d ``float64`` NumPy array.
+        ValueError: ``values`` is not contiguous.
+        QuartierError: ``bins`` is empty, not finite or decreasing.
+    """
+
+@final
+class Weights:
+    """Binary contiguity weights: a sorted neighbour list per unit (compressed, CSR).
+
+    The neighbour relation is symmetric and irreflexive. :func:`moran` and
+    :func:`local_moran` row-standardize the weights (esda's ``transformation="r"``); a unit
+    without neighbours (an island, see :meth:`islands`) keeps a zero row. Build one with
+    :func:`quartier.contiguity` or :meth:`from_neighbours`.
+    """
+
+    @staticmethod
+    def from_neighbours(lists: list[list[int]]) -> Weights:
+        """Weights from one neighbour list per unit, e.g. libpysal's ``w.neighbors``.
+
+        Args:
+            lists: ``lists[i]`` are unit ``i``'s neighbours, in any order.
+
+        Returns:
+            The checked weights.
+
+        Raises:
+            QuartierError: An index is out of range, a unit is its own neighbour, a
+                neighbour is listed twice, or ``j`` lists ``i`` but ``i`` does not list ``j``.
+            OverflowError: An index is negative.
+        """
+
+    def neighbours(self, i: int) -> list[int]:
+        """The neighbours of unit ``i``, ascending.
+
+        Raises:
+            IndexError: ``i`` is out of range.
+        """
+
+    def to_lists(self) -> list[list[int]]:
+        """All neighbour lists, each ascending."""
+
+    def cardinalities(self) -> npt.NDArray[np.int64]:
+        """The number of neighbours of every unit."""
+
+    def islands(self) -> npt.NDArray[np.int64]:
+        """The units without neighbours, ascending."""
+
+    @property
+    def offsets(self) -> npt.NDArray[np.int64]:
+        """CSR offsets: unit ``i``'s neighbours are ``indices[offsets[i]:offsets[i + 1]]``."""
+
+    @property
+    def indices(self) -> npt.NDArray[np.int64]:
+        """CSR neighbour indices of all units."""
+
+    @property
+    def n_links(self) -> int:
+        """The number of directed links: twice the number of neighbouring pairs."""
+
+    def __len__(self) -> int: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+def _contiguity(
+    coords: npt.NDArray[np.float64],
+    offsets: list[npt.NDArray[np.int64]],
+    *,
+    kind: str = "queen",
+    tolerance: float = 0.0,
+) -> Weights:
+    """Contiguity weights from ``shapely.to_ragged_array`` output (internal; see ``contiguity``)."""
+
+def moran(
+    values: npt.NDArray[np.float64],
+    weights: Weights,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Global Moran's I with its normal-approximation and permutation tests.
+
+    The weights are row-standardized; the results equal esda's ``Moran(values, w)``
+    (``transformation="r"``, ``two_tailed=True``) and carry its attribute names. The
+    permutation test is seeded: the same seed gives the same result on any number of threads
+    (not esda's numbers: another random generator). The GIL is released meanwhile.
+
+    Args:
+        values: One value per unit, a 1-d contiguous ``float64`` array, all finite.
+        weights: The weights.
+        permutations: Number of random permutations; 0 skips the test.
+        seed: The seed of the permutations.
+
+    Returns:
+        A dict: ``I``; ``EI`` = -1/(n-1); ``VI_norm``, the variance under normality;
+        ``z_norm``; ``p_norm``, two-sided; ``permutations``; ``p_sim``, the folded pseudo
+        p-value (``(min(larger, permutations - larger) + 1) / (permutations + 1)`` with
+        ``larger`` the number of permuted I >= I); ``EI_sim`` and ``seI_sim``, the mean and
+        standard deviation of the permuted I; ``z_sim`` (``None`` when ``seI_sim`` is 0). The
+        permutation entries are ``None`` when ``permutations`` is 0.
+
+    Raises:
+        TypeError: ``values`` is not a 1-d ``float64`` NumPy array.
+        ValueError: ``values`` is not contiguous.
+        QuartierError: The lengths differ, a value is not finite (the message gives its
+            position), fewer than 2 units, all values equal, no unit has a neighbour, or I
+            cannot vary under the null (every unit neighbours every other).
+    """
+
+def local_moran(
+    values: npt.NDArray[np.float64],
+    weights: Weights,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Local Moran's I (LISA): statistic, scatter-plot quadrant and pseudo p-value per unit.
+
+    The weights are row-standardized; ``Is`` and ``q`` equal esda's ``Moran_Local(values,
+    w)``. Each unit is tested by conditional permutation (its value fixed, its neighbours
+    drawn from the other units), seeded per unit: the same seed gives the same p-values on
+    any number of threads. The GIL is released meanwhile.
+
+    Args:
+        values: One value per unit, a 1-d contiguous ``float64`` array, all finite.
+        weights: The weights.
+        permutations: Number of conditional permutations per unit; 0 skips the test.
+        seed: The seed of the permutations.
+
+    Returns:
+        A dict: ``Is``, the local I (``float64``, 0 for islands); ``q``, the quadrant code
+        (``uint8``: 1 = HH, 2 = LH, 3 = LL, 4 = HL, esda's codes; a value at the mean or a
+        lag of 0 counts as low); ``p_sim``, esda's folded pseudo p-values (``float64``) or
+        ``None`` when ``permutations`` is 0 (islands and values exactly at the mean get 1,
+        where esda reports 1 / (permutations + 1)); ``permutations``.
+
+    Raises:
+        TypeError: ``values`` is not a 1-d ``float64`` NumPy array.
+        ValueError: ``values`` is not contiguous.
+        QuartierError: The lengths differ, a value is not finite (the message gives its
+            position), fewer than 2 units, or all values equal.
+    """
