@@ -62,8 +62,10 @@ fn demo_writes_only_protected_tables_and_the_protocol_deterministically() {
             "protocol.json",
             "protocol.md",
             "quartier.geojson",
+            "ranking.csv",
+            "ranking.json",
         ],
-        "only protected tables, groupings, layers and the protocol"
+        "only protected tables, groupings, layers, the protocol and the ranking"
     );
     // Every record is accounted for in the protocol, and the audit passed.
     let protocol: serde_json::Value =
