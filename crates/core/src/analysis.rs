@@ -191,10 +191,16 @@ pub struct Analysis {
 /// # Examples
 ///
 /// ```
-/// use quartier::{AnalysisSpec, AnonymizeSpec, analyze, anonymize};
+/// use quartier::{AnalysisSpec, AnonymizeSpec, RecordKind, analyze, anonymize};
 ///
 /// let town = quartier::musterstadt(2019)?;
-/// let protected = anonymize(&town.records, &town.hierarchy, &AnonymizeSpec::default())?;
+/// // Sparse datasets are published by quarter (see `AnonymizeSpec::finest_levels`).
+/// let sparse = |kind| (kind, "quartier".to_owned());
+/// let publish = AnonymizeSpec {
+///     finest_levels: vec![sparse(RecordKind::Kita), sparse(RecordKind::ChildSupport)],
+///     ..AnonymizeSpec::default()
+/// };
+/// let protected = anonymize(&town.records, &town.hierarchy, &publish)?;
 /// let mut spec = AnalysisSpec::default();
 /// spec.uncertainty.as_mut().map(|u| u.draws = 50); // quick
 /// let a = analyze(protected.tables(), &town.hierarchy, &spec)?;

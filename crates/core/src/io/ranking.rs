@@ -305,10 +305,16 @@ impl Analysis {
 /// # Examples
 ///
 /// ```
-/// use quartier::{AnalysisSpec, AnonymizeSpec, analyze, anonymize, write_ranking_csv};
+/// use quartier::{AnalysisSpec, AnonymizeSpec, RecordKind, analyze, anonymize, write_ranking_csv};
 ///
 /// let town = quartier::musterstadt(2019)?;
-/// let protected = anonymize(&town.records, &town.hierarchy, &AnonymizeSpec::default())?;
+/// // Sparse datasets are published by quarter (see `AnonymizeSpec::finest_levels`).
+/// let sparse = |kind| (kind, "quartier".to_owned());
+/// let publish = AnonymizeSpec {
+///     finest_levels: vec![sparse(RecordKind::Kita), sparse(RecordKind::ChildSupport)],
+///     ..AnonymizeSpec::default()
+/// };
+/// let protected = anonymize(&town.records, &town.hierarchy, &publish)?;
 /// let mut spec = AnalysisSpec::default();
 /// spec.uncertainty = None;
 /// let analysis = analyze(protected.tables(), &town.hierarchy, &spec)?;
