@@ -9,16 +9,22 @@ import numpy.typing as npt
 
 __all__ = [
     "AssignError",
+    "ClassifyError",
     "DisclosureError",
     "Hierarchy",
     "HierarchyError",
+    "IndicatorError",
+    "ProtectedTables",
     "QuartierError",
     "QuartierIOError",
+    "RankError",
+    "SpatialError",
     "TableError",
     "UnitIndex",
     "Weights",
     "_OUTCOME_NAMES",
     "_RECORD_KINDS",
+    "_analyze",
     "_anonymize",
     "_contiguity",
     "class_breaks",
@@ -241,6 +247,7 @@ def _anonymize(
 ) -> tuple[dict[str, Any], str, ProtectedTables]:
     """The sealed-office phase on record columns (internal; use :func:`quartier.anonymize`)."""
 
+@final
 class ProtectedTables:
     """The protected tables of every dataset, as they leave the sealed office.
 
