@@ -3,22 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use quartier::{
-    AnalysisSpec, AnonymizeSpec, AssignOptions, CriterionSpec, DemoTown, Error, IndicatorError,
-    RecordKind, analyze, anonymize,
+    AnalysisSpec, AnonymizeSpec, CriterionSpec, DemoTown, Error, IndicatorError, RecordKind,
+    analyze, anonymize,
 };
 
 fn protected(town: &DemoTown) -> quartier::Anonymized {
-    let spec = AnonymizeSpec {
-        assign: AssignOptions {
-            snap_distance: Some(DemoTown::SNAP_DISTANCE_M),
-        },
-        groupings: town.groupings.clone(),
-        finest_levels: vec![
-            (RecordKind::Kita, "quartier".to_owned()),
-            (RecordKind::ChildSupport, "quartier".to_owned()),
-        ],
-        ..AnonymizeSpec::default()
-    };
+    let spec = town.anonymize_spec();
     anonymize(&town.records, &town.hierarchy, &spec).unwrap()
 }
 

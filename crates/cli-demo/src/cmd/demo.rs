@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use quartier::{AnalysisSpec, AnonymizeSpec, AssignOptions, DemoTown, InputSource, RecordKind};
+use quartier::{AnalysisSpec, InputSource};
 
 type WriteFn = fn(&std::path::Path, &quartier::Analysis) -> Result<(), quartier::IoError>;
 
@@ -27,20 +27,9 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
     progress::done(&bar);
 
     let bar = progress::step(quiet, "anonymizing: assign, count, suppress, audit");
-    let spec = AnonymizeSpec {
-        assign: AssignOptions {
-            snap_distance: Some(DemoTown::SNAP_DISTANCE_M),
-        },
-        // The school districts cut across the quarters; they are protected in the same model.
-        groupings: town.groupings.clone(),
-        // Kita fee brackets and child-support cases are published by quarter, not by block
-        // (as offices do with sparse sensitive data); residents down to the blocks.
-        finest_levels: vec![
-            (RecordKind::Kita, "quartier".to_owned()),
-            (RecordKind::ChildSupport, "quartier".to_owned()),
-        ],
-        ..AnonymizeSpec::default()
-    };
+    // Residents down to the blocks with the school districts; the sparse Kita and
+    // child-support records by quarter (see `DemoTown::anonymize_spec`).
+    let spec = town.anonymize_spec();
     let mut anonymized = quartier::anonymize(&town.records, &town.hierarchy, &spec)?;
     anonymized.add_input(InputSource::Generated {
         name: "musterstadt".to_owned(),

@@ -219,6 +219,35 @@ impl DemoTown {
         &self.planted[slot(kind)]
     }
 
+    /// The settings with which the demo is published (what `quartier demo` uses): planted
+    /// street records snapped with [`Self::SNAP_DISTANCE_M`], the school districts protected
+    /// with the hierarchy, residents down to the blocks, and the sparse Kita and
+    /// child-support records down to the quarters only
+    /// ([`AnonymizeSpec::finest_levels`](crate::AnonymizeSpec::finest_levels)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let town = quartier::musterstadt_with(1, &quartier::DemoConfig::SMALL)?;
+    /// let out = quartier::anonymize(&town.records, &town.hierarchy, &town.anonymize_spec())?;
+    /// assert!(out.protocol().is_passed());
+    /// # Ok::<(), quartier::Error>(())
+    /// ```
+    pub fn anonymize_spec(&self) -> crate::AnonymizeSpec {
+        let by_quarter = |kind| (kind, "quartier".to_owned());
+        crate::AnonymizeSpec {
+            assign: crate::AssignOptions {
+                snap_distance: Some(Self::SNAP_DISTANCE_M),
+            },
+            groupings: self.groupings.clone(),
+            finest_levels: vec![
+                by_quarter(RecordKind::Kita),
+                by_quarter(RecordKind::ChildSupport),
+            ],
+            ..crate::AnonymizeSpec::default()
+        }
+    }
+
     /// The positions (in the quarter level) of the clearly disadvantaged quarters, those with
     /// a deprivation of at least [`Self::DISADVANTAGED_FROM`].
     pub fn disadvantaged_quarters(&self) -> Vec<usize> {
