@@ -137,6 +137,36 @@ def _output(columns: dict[str, Any]) -> Any:
     return frame
 
 
+def _run_anonymize(
+    records: Any,
+    hierarchy: Hierarchy,
+    *,
+    k: int,
+    zeros: bool,
+    snap: float | None,
+    groupings: Mapping[str, Mapping[str, str]] | None,
+    finest_levels: Mapping[str, str] | None,
+) -> tuple[dict[str, Any], str, ProtectedTables]:
+    """Calls ``_quartier._anonymize`` with the records as columns (see :func:`anonymize`)."""
+    n = len(records["kind"])
+    x = _column(records, "x", n)
+    y = _column(records, "y", n)
+    attributes = [_column(records, name, n) for name in _ATTRIBUTES]
+    pairs = [(name, list(members.items())) for name, members in (groupings or {}).items()]
+    return _quartier._anonymize(
+        hierarchy,
+        _kind_codes(records["kind"]),
+        x,
+        y,
+        *attributes,
+        k=k,
+        zeros=zeros,
+        snap=snap,
+        groupings=pairs,
+        finest_levels=list((finest_levels or {}).items()),
+    )
+
+
 def anonymize(
     records: Any,
     hierarchy: Hierarchy,
@@ -184,22 +214,14 @@ def anonymize(
         TableError: A record's category is outside its category set.
         AssignError: ``snap`` is invalid.
     """
-    n = len(records["kind"])
-    x = _column(records, "x", n)
-    y = _column(records, "y", n)
-    attributes = [_column(records, name, n) for name in _ATTRIBUTES]
-    pairs = [(name, list(members.items())) for name, members in (groupings or {}).items()]
-    columns, protocol, _ = _quartier._anonymize(
+    columns, protocol, _ = _run_anonymize(
+        records,
         hierarchy,
-        _kind_codes(records["kind"]),
-        x,
-        y,
-        *attributes,
         k=k,
         zeros=zeros,
         snap=snap,
-        groupings=pairs,
-        finest_levels=list((finest_levels or {}).items()),
+        groupings=groupings,
+        finest_levels=finest_levels,
     )
     return _output(columns), json.loads(protocol)
 
@@ -225,22 +247,14 @@ def protect(
         ...     finest_levels={"kita": "quartier", "child_support": "quartier"})  # doctest: +SKIP
         >>> ranking = quartier.analyze(tables, hierarchy)  # doctest: +SKIP
     """
-    n = len(records["kind"])
-    x = _column(records, "x", n)
-    y = _column(records, "y", n)
-    attributes = [_column(records, name, n) for name in _ATTRIBUTES]
-    pairs = [(name, list(members.items())) for name, members in (groupings or {}).items()]
-    _, _, tables = _quartier._anonymize(
+    _, _, tables = _run_anonymize(
+        records,
         hierarchy,
-        _kind_codes(records["kind"]),
-        x,
-        y,
-        *attributes,
         k=k,
         zeros=zeros,
         snap=snap,
-        groupings=pairs,
-        finest_levels=list((finest_levels or {}).items()),
+        groupings=groupings,
+        finest_levels=finest_levels,
     )
     return tables
 
