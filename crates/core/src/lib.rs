@@ -21,6 +21,7 @@ mod io;
 mod pipeline;
 mod rank;
 mod records;
+mod render;
 mod spatial;
 mod table;
 
@@ -85,6 +86,9 @@ pub use rank::{
     UncertaintySpec, Weighting, berlin_mss, imd, rank, rank_uncertainty,
 };
 pub use records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
+pub use render::{
+    AttributeColumn, AttributeLayer, AttributeValues, Language, LayerStyle, StyleClass,
+};
 pub use spatial::{
     Contiguity, LocalMoran, Moran, PermutationTest, Quadrant, SpatialError, Weights, contiguity,
     contiguity_naive, local_moran, moran,
