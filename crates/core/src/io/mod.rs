@@ -13,10 +13,13 @@ use std::path::{Path, PathBuf};
 mod assignment;
 mod counts;
 mod geojson;
+mod gpkg;
+mod layers_geojson;
 mod points;
 mod protected;
 mod ranking;
 mod records;
+mod report;
 mod shapefile;
 
 pub use self::geojson::{
@@ -26,6 +29,8 @@ pub use self::geojson::{
 pub use self::shapefile::{ShapefileProblem, read_units_shapefile};
 pub use assignment::write_assignment_csv;
 pub use counts::{write_counts_csv, write_counts_csv_to};
+pub use gpkg::{LayerProblem, Srs, write_geopackage};
+pub use layers_geojson::write_layer_geojson;
 pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
 pub use protected::{
     sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
@@ -35,6 +40,7 @@ pub use ranking::{write_ranking_csv, write_ranking_json};
 pub use records::{
     RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
 };
+pub use report::write_report;
 
 /// Errors of reading or writing files.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +105,28 @@ pub enum IoError {
         level: usize,
         /// Number of levels of the hierarchy.
         levels: usize,
+    },
+    /// An attribute layer cannot be written (GeoPackage, GeoJSON): a bad name, a column of
+    /// the wrong length, a style that does not fit.
+    #[error("{path}: layer `{layer}`{}: {problem}", column.as_deref().map(|c| format!(", column `{c}`")).unwrap_or_default())]
+    AttributeLayer {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// The layer concerned.
+        layer: String,
+        /// The column concerned, if any.
+        column: Option<String>,
+        /// What is wrong.
+        problem: LayerProblem,
+    },
+    /// The SQLite database of a GeoPackage could not be created or written.
+    #[error("{path}: sqlite: {source}")]
+    Sqlite {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
     },
 }
 
