@@ -113,7 +113,7 @@ impl Measure {
     }
 
     /// The numerator and, for ratios, the denominator.
-    fn parts(&self) -> (&Term, Option<&Term>) {
+    pub(crate) fn parts(&self) -> (&Term, Option<&Term>) {
         match self {
             Self::Share {
                 numerator,

@@ -11,6 +11,7 @@
 mod analysis;
 mod anonymize;
 mod assign;
+mod catalogue;
 mod classify;
 mod demo;
 mod disclosure;
@@ -38,6 +39,7 @@ pub use assign::{
     AssignError, AssignOptions, AssignSummary, Assignment, MAX_UNITS, Outcome, UnassignedReason,
     UnitIndex,
 };
+pub use catalogue::DatasetEntry;
 pub use classify::{
     Breaks, Classification, ClassifyError, DEFAULT_STD_MULTIPLES, class_breaks, fisher_jenks_naive,
 };
@@ -60,6 +62,7 @@ pub use indicator::{
     AreaBasis, IndicatorColumn, IndicatorError, IndicatorSpec, IndicatorTable, IndicatorValue,
     Measure, Smoothing, Term, ValueStatus, compute_indicators,
 };
+pub use io::write_report;
 pub use io::{
     BlockLayerSpec, GeoJsonProblem, JsonErrorKind, ShapefileProblem, read_block_features,
     read_hierarchy, read_unit_features, read_units, read_units_geojson, read_units_shapefile,
@@ -69,6 +72,7 @@ pub use io::{
     CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
     write_atomic,
 };
+pub use io::{LayerProblem, Srs, write_geopackage, write_layer_geojson};
 pub use io::{
     RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
 };
@@ -87,7 +91,8 @@ pub use rank::{
 };
 pub use records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
 pub use render::{
-    AttributeColumn, AttributeLayer, AttributeValues, Language, LayerStyle, StyleClass,
+    AttributeColumn, AttributeLayer, AttributeValues, Language, LayerStyle, RenderError, Report,
+    ReportFile, ReportInput, ReportSpec, StyleClass, render_report,
 };
 pub use spatial::{
     Contiguity, LocalMoran, Moran, PermutationTest, Quadrant, SpatialError, Weights, contiguity,

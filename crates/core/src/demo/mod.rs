@@ -219,6 +219,43 @@ impl DemoTown {
         &self.planted[slot(kind)]
     }
 
+    /// The demo's dataset catalogue: the three offices of the seed with their datasets,
+    /// legal bases and the reference date 31 December 2021 (invented, like the town).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let town = quartier::musterstadt_with(1, &quartier::DemoConfig::SMALL)?;
+    /// let cat = town.catalogue();
+    /// assert_eq!(cat.len(), 3);
+    /// assert_eq!(cat[0].dataset, "resident");
+    /// # Ok::<(), quartier::Error>(())
+    /// ```
+    pub fn catalogue(&self) -> Vec<crate::DatasetEntry> {
+        use crate::DatasetEntry;
+        vec![
+            DatasetEntry::new(
+                "resident",
+                "Einwohnermelderegister",
+                "Bürgeramt",
+                "2021-12-31",
+            )
+            .with_legal_basis("§ 34 BMG")
+            .with_description("Einwohnerinnen und Einwohner mit Hauptwohnsitz nach Altersgruppe"),
+            DatasetEntry::new("kita", "Kita-Beitragsdaten", "Jugendamt", "2021-12-31")
+                .with_legal_basis("§ 90 SGB VIII")
+                .with_description("Betreute Kinder nach Beitragsstufe des Elterneinkommens"),
+            DatasetEntry::new(
+                "child_support",
+                "Unterhaltsvorschuss",
+                "Jugendamt",
+                "2021-12-31",
+            )
+            .with_legal_basis("UVG")
+            .with_description("Kinder mit Unterhaltsvorschuss nach Altersgruppe"),
+        ]
+    }
+
     /// The settings with which the demo is published (what `quartier demo` uses): planted
     /// street records snapped with [`Self::SNAP_DISTANCE_M`], the school districts protected
     /// with the hierarchy, residents down to the blocks, and the sparse Kita and
