@@ -12,17 +12,21 @@ fn quartier(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Every file under `dir`, recursively, as (`/`-separated relative path, bytes), sorted.
 fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in fs::read_dir(dir).unwrap() {
             let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
+            let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), &format!("{name}/"), out);
+            } else {
+                out.push((name, fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, "", &mut files);
     files.sort();
     files
 }
@@ -48,7 +52,11 @@ fn demo_writes_only_protected_tables_and_the_protocol_deterministically() {
     }
     let files_a = read_dir_sorted(&a);
     assert_eq!(files_a, read_dir_sorted(&b), "same seed, same bytes");
-    let names: Vec<&str> = files_a.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = files_a
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| !n.contains('/'))
+        .collect();
     assert_eq!(
         names,
         [
@@ -66,6 +74,39 @@ fn demo_writes_only_protected_tables_and_the_protocol_deterministically() {
             "ranking.json",
         ],
         "only protected tables, groupings, layers, the protocol and the ranking"
+    );
+    // The report and the GIS layers: one profile per quarter, a map per indicator.
+    let quarters = quartier::musterstadt(5).unwrap().hierarchy.units(2).len();
+    let in_dir = |d: &str| {
+        files_a
+            .iter()
+            .filter(|(n, _)| n.starts_with(d))
+            .map(|(n, _)| &n[d.len()..])
+            .collect::<Vec<_>>()
+    };
+    let report = in_dir("report/");
+    assert!(report.contains(&"index.html"), "{report:?}");
+    let profiles = report.iter().filter(|n| n.starts_with("quartier-")).count();
+    assert_eq!(profiles, quarters);
+    for map in [
+        "quartier-composite",
+        "quartier-under25_share",
+        "baublock-under25_share",
+    ] {
+        assert!(
+            report.contains(&format!("maps/{map}.svg").as_str()),
+            "{map}: {report:?}"
+        );
+    }
+    assert_eq!(
+        in_dir("gis/"),
+        [
+            "baublock.geojson",
+            "gemeinde.geojson",
+            "ortsteil.geojson",
+            "quartier.geojson",
+            "quartier.gpkg"
+        ]
     );
     // Every record is accounted for in the protocol, and the audit passed.
     let protocol: serde_json::Value =
@@ -134,7 +175,8 @@ fn demo_leaks_no_record_coordinate() {
     outputs += &String::from_utf8(o.stderr).unwrap();
     assert!(outputs.contains("audit passed"), "{outputs}");
     for (_, bytes) in read_dir_sorted(&out) {
-        outputs += &String::from_utf8(bytes).unwrap();
+        // The GeoPackage is binary; its text parts are searched like the other files.
+        outputs += &String::from_utf8_lossy(&bytes);
     }
     let tokens: std::collections::HashSet<&str> = outputs
         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))

@@ -18,6 +18,9 @@ pub struct Args {
     /// Seed of the synthetic town; the same seed gives byte-identical outputs.
     #[arg(long, value_name = "N", default_value_t = 2019)]
     seed: u64,
+    /// Write the report (maps, profiles, index) in English instead of German.
+    #[arg(long)]
+    english: bool,
 }
 
 /// Runs `quartier demo`.
@@ -69,6 +72,30 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
     }
     progress::done(&bar);
 
+    let bar = progress::step(quiet, "rendering maps, profiles and GIS layers");
+    let catalogue = town.catalogue();
+    let input = quartier::ReportInput {
+        hierarchy: &town.hierarchy,
+        tables: anonymized.tables(),
+        analysis: &analysis,
+        catalogue: &catalogue,
+        protocol: Some(protocol),
+    };
+    let mut report_spec = quartier::ReportSpec::new("Musterstadt");
+    if args.english {
+        report_spec.language = quartier::Language::English;
+    }
+    let report = quartier::render_report(&input, &report_spec)?;
+    let report_files = quartier::write_report(
+        &args.out,
+        &town.hierarchy,
+        &report,
+        &quartier::Srs::etrs89_utm32(),
+    )?;
+    let index = report_files.first().cloned();
+    written.extend(report_files);
+    progress::done(&bar);
+
     if !quiet {
         let h = &town.hierarchy;
         let sizes: Vec<String> = h
@@ -111,6 +138,9 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
             );
         }
         eprintln!("{} files written", written.len());
+        if let Some(index) = &index {
+            eprintln!("open the report: {}", index.display());
+        }
     }
     println!("{}", args.out.display());
     Ok(())
