@@ -7,6 +7,7 @@ use crate::hierarchy::HierarchyError;
 use crate::indicator::IndicatorError;
 use crate::io::IoError;
 use crate::rank::RankError;
+use crate::render::RenderError;
 use crate::spatial::SpatialError;
 use crate::table::TableError;
 
@@ -44,4 +45,7 @@ pub enum Error {
     /// Computing class breaks failed.
     #[error(transparent)]
     Classify(#[from] ClassifyError),
+    /// Rendering maps, profiles or the report failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
 }

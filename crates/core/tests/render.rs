@@ -217,6 +217,52 @@ fn a_nan_value_renders_as_no_data() {
     assert_eq!(&values[..2], &[None, None]);
 }
 
+/// An indicator without a single published value (every unit suppressed): the map has no
+/// classes, only the hatched "secret" entry counting every unit; the profiles show the mark.
+#[test]
+fn an_indicator_suppressed_everywhere_renders_as_a_no_data_map() {
+    let f = fixture();
+    let mut analysis = f.analysis.clone();
+    let column = &mut analysis.indicators.columns[2];
+    for v in &mut column.values {
+        v.value = None;
+        v.smoothed = None;
+        v.status = quartier::ValueStatus::Suppressed;
+    }
+    column.overall = None;
+    let name = column.spec.name.clone();
+    let n = column.values.len();
+    let report = render(f, &analysis, &ReportSpec::new("Musterstadt")).unwrap();
+    let map = &report
+        .file(&format!("maps/quartier-{name}.svg"))
+        .unwrap()
+        .contents;
+    parse("map", map);
+    // The text of the legend, tags removed.
+    let doc = roxmltree::Document::parse(map).unwrap();
+    let legend: Vec<String> = doc
+        .descendants()
+        .filter(|e| e.has_tag_name("text"))
+        .map(|e| {
+            e.descendants()
+                .filter(|t| t.is_text())
+                .filter_map(|t| t.text())
+                .collect()
+        })
+        .collect();
+    assert!(
+        legend.contains(&format!("geheim gehalten ({n})")),
+        "{legend:?}"
+    );
+    assert!(!map.contains(" bis "), "no class bounds without values");
+    let first = f.town.hierarchy.units(2)[0].id().to_string();
+    let profile = &report
+        .file(&format!("quartier-{first}.html"))
+        .unwrap()
+        .contents;
+    assert!(profile.contains("geheim gehalten: zu kleine Fallzahl"));
+}
+
 #[test]
 fn an_analysis_of_another_hierarchy_is_an_error() {
     let f = fixture();

@@ -47,18 +47,13 @@ impl ProtectedTables {
     }
 }
 
-/// `_analyze(hierarchy, tables, level, draws, seed, permutations) -> (csv, json)`.
-#[pyfunction]
-#[pyo3(signature = (hierarchy, tables, level, draws, seed, permutations))]
-pub fn _analyze(
-    py: Python<'_>,
-    hierarchy: &Hierarchy,
-    tables: &ProtectedTables,
+/// The seed's analysis spec with the Python keyword options.
+fn analysis_spec(
     level: String,
     draws: usize,
     seed: u64,
     permutations: usize,
-) -> PyResult<(String, String)> {
+) -> quartier::AnalysisSpec {
     let mut spec = quartier::AnalysisSpec {
         level,
         ..quartier::AnalysisSpec::default()
@@ -74,7 +69,78 @@ pub fn _analyze(
         s.permutations = permutations;
         s.seed = seed;
     }
+    spec
+}
+
+/// `_analyze(hierarchy, tables, level, draws, seed, permutations) -> (csv, json)`.
+#[pyfunction]
+#[pyo3(signature = (hierarchy, tables, level, draws, seed, permutations))]
+pub fn _analyze(
+    py: Python<'_>,
+    hierarchy: &Hierarchy,
+    tables: &ProtectedTables,
+    level: String,
+    draws: usize,
+    seed: u64,
+    permutations: usize,
+) -> PyResult<(String, String)> {
+    let spec = analysis_spec(level, draws, seed, permutations);
     let h = hierarchy.inner();
     let a = detached(py, || quartier::analyze(&tables.tables, h, &spec))?;
     Ok((a.to_csv(), a.to_json()))
+}
+
+/// `_report(hierarchy, tables, out, level, draws, seed, permutations, title, english,
+/// catalogue, epsg) -> [paths]`: analyze, render and write the report and GIS layers.
+#[pyfunction]
+#[pyo3(signature = (hierarchy, tables, out, level, draws, seed, permutations, title, english, catalogue, epsg))]
+#[allow(clippy::too_many_arguments)]
+pub fn _report(
+    py: Python<'_>,
+    hierarchy: &Hierarchy,
+    tables: &ProtectedTables,
+    out: std::path::PathBuf,
+    level: String,
+    draws: usize,
+    seed: u64,
+    permutations: usize,
+    title: String,
+    english: bool,
+    catalogue: Vec<(String, String, String, String, Option<String>)>,
+    epsg: i32,
+) -> PyResult<Vec<String>> {
+    let spec = analysis_spec(level, draws, seed, permutations);
+    let catalogue: Vec<quartier::DatasetEntry> = catalogue
+        .into_iter()
+        .map(|(dataset, title, office, date, legal)| {
+            let entry = quartier::DatasetEntry::new(dataset, title, office, date);
+            match legal {
+                Some(l) => entry.with_legal_basis(l),
+                None => entry,
+            }
+        })
+        .collect();
+    let h = hierarchy.inner();
+    detached(py, || {
+        let analysis = quartier::analyze(&tables.tables, h, &spec)?;
+        let input = quartier::ReportInput {
+            hierarchy: h,
+            tables: &tables.tables,
+            analysis: &analysis,
+            catalogue: &catalogue,
+            protocol: None,
+        };
+        let mut report_spec = quartier::ReportSpec::new(title);
+        if english {
+            report_spec.language = quartier::Language::English;
+        }
+        let report = quartier::render_report(&input, &report_spec)?;
+        let written = quartier::write_report(&out, h, &report, &quartier::Srs::epsg(epsg))?;
+        Ok::<_, quartier::Error>(
+            written
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+        )
+    })
 }

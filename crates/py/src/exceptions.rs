@@ -16,6 +16,7 @@
 //! | `RankError` | `QuartierError`, `ValueError` | bad weights, ranking settings or values |
 //! | `ClassifyError` | `QuartierError`, `ValueError` | class breaks that cannot be computed |
 //! | `SpatialError` | `QuartierError`, `ValueError` | spatial weights or statistics that cannot be computed |
+//! | `RenderError` | `QuartierError`, `ValueError` | maps, profiles or a report that cannot be rendered |
 //!
 //! `create_exception!` takes a single base class, so the classes are built at first use by
 //! calling `type(name, bases, namespace)`, exactly as a `class` statement would, and kept in a
@@ -88,6 +89,12 @@ static SPATIAL_ERROR: ExceptionClass = ExceptionClass {
     cell: PyOnceLock::new(),
 };
 
+static RENDER_ERROR: ExceptionClass = ExceptionClass {
+    name: "RenderError",
+    doc: "Maps, profiles or the report cannot be rendered (also a ValueError).",
+    cell: PyOnceLock::new(),
+};
+
 /// The error kinds, in the order they are added to the module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -101,10 +108,11 @@ enum Kind {
     Rank,
     Classify,
     Spatial,
+    Render,
 }
 
 impl Kind {
-    const ALL: [Kind; 10] = [
+    const ALL: [Kind; 11] = [
         Kind::Base,
         Kind::Hierarchy,
         Kind::Assign,
@@ -115,6 +123,7 @@ impl Kind {
         Kind::Rank,
         Kind::Classify,
         Kind::Spatial,
+        Kind::Render,
     ];
 
     fn class(self) -> &'static ExceptionClass {
@@ -129,6 +138,7 @@ impl Kind {
             Kind::Rank => &RANK_ERROR,
             Kind::Classify => &CLASSIFY_ERROR,
             Kind::Spatial => &SPATIAL_ERROR,
+            Kind::Render => &RENDER_ERROR,
         }
     }
 
@@ -164,6 +174,7 @@ impl Kind {
             quartier::Error::Rank(_) => Kind::Rank,
             quartier::Error::Classify(_) => Kind::Classify,
             quartier::Error::Spatial(_) => Kind::Spatial,
+            quartier::Error::Render(_) => Kind::Render,
             _ => Kind::Base,
         }
     }

@@ -49,6 +49,7 @@ fn _quartier(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(anonymize::_anonymize, m)?)?;
     m.add_class::<analysis::ProtectedTables>()?;
     m.add_function(wrap_pyfunction!(analysis::_analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::_report, m)?)?;
     m.add_function(wrap_pyfunction!(anonymize::_demo_town, m)?)?;
     m.add_function(wrap_pyfunction!(classify::class_breaks, m)?)?;
     m.add_function(wrap_pyfunction!(classify::classify, m)?)?;

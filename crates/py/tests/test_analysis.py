@@ -144,3 +144,42 @@ def test_errors_map_to_their_classes(demo) -> None:
     assert issubclass(quartier.RankError, quartier.QuartierError)
     assert issubclass(quartier.ClassifyError, ValueError)
     assert issubclass(quartier.SpatialError, ValueError)
+
+
+def test_report_from_python_writes_the_cli_report(demo, cli_out, tmp_path) -> None:
+    """quartier.report writes the same maps and GIS values as ``quartier demo``.
+
+    The Python handle carries no protocol, so the pages differ from the CLI's in the protocol
+    and suppression-rule sections only; maps and the GeoPackage's ranked layer are compared.
+    """
+    import geopandas as gpd
+
+    hierarchy, tables = demo
+    catalogue = [
+        {"dataset": "resident", "title": "Einwohnermelderegister", "office": "Bürgeramt",
+         "reference_date": "2021-12-31", "legal_basis": "§ 34 BMG"},
+    ]
+    index = quartier.report(tables, hierarchy, tmp_path, title="Musterstadt", catalogue=catalogue)
+    assert index == tmp_path / "report" / "index.html"
+    html = index.read_text(encoding="utf-8")
+    assert "Rangfolge" in html and "Bürgeramt" in html
+    for svg in sorted((cli_out / "report" / "maps").glob("*.svg")):
+        ours = tmp_path / "report" / "maps" / svg.name
+        assert ours.read_bytes() == svg.read_bytes(), svg.name
+    mine = gpd.read_file(tmp_path / "gis" / "quartier.gpkg", layer="quartier")
+    theirs = gpd.read_file(cli_out / "gis" / "quartier.gpkg", layer="quartier")
+    pd.testing.assert_frame_equal(mine, theirs)
+    frame = quartier.analyze(tables, hierarchy)
+    np.testing.assert_allclose(
+        mine["composite"].to_numpy(dtype=float), frame["composite"].to_numpy(dtype=float)
+    )
+
+    english = quartier.report(tables, hierarchy, tmp_path / "en", language="en", draws=0)
+    assert 'lang="en"' in english.read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="language"):
+        quartier.report(tables, hierarchy, tmp_path / "x", language="fr")
+    with pytest.raises(ValueError, match="entry 0 lacks office"):
+        quartier.report(tables, hierarchy, tmp_path / "x", catalogue=[{"dataset": "resident",
+                        "title": "t", "reference_date": "2021-12-31"}])
+    assert issubclass(quartier.RenderError, quartier.QuartierError)
+    assert issubclass(quartier.RenderError, ValueError)

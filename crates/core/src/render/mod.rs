@@ -7,25 +7,8 @@
 //! result atomically. Like [`analyze`](crate::analyze), rendering sees only protected
 //! tables: no record, address or coordinate of a person can reach a page.
 //!
-//! # What is drawn
-//!
-//! - **Maps** (`maps/<level>-<indicator>.svg`, `maps/<level>-composite.svg`): one choropleth
-//!   per indicator and one of the composite index on the ranked level, and one per indicator
-//!   on every finer level where all of the indicator's datasets are published (the blocks,
-//!   for residents). Indicator classes follow [`ReportSpec::indicator_classification`]
-//!   (quantiles by default) in the ColorBrewer `YlOrRd` scheme; the composite uses the
-//!   analysis' classes, in the diverging `RdYlBu` scheme when they are mean ± SD classes.
-//!   Units without a value are hatched, each reason with its own legend entry: suppressed
-//!   (secret), not rated (excluded from the ranking), no value (zero denominator, or a
-//!   non-finite value, which is treated as missing). Selected units are outlined.
-//! - **Profiles** (`<level>-<id>.html`, one per unit of the ranked level, excluded units
-//!   included): key figures with town value, rank of N (1 = highest value) and class, a strip
-//!   chart against all units, the age structure of the residents, sources and method.
-//! - **Index** (`index.html`): composite map linking to the profiles, the ranking with
-//!   Monte-Carlo intervals, the protocol summary, sources and method.
-//!
-//! A unit whose geometry is empty is listed in tables and profiles but has no area on the
-//! maps. Outputs are deterministic: the same input gives byte-identical files.
+//! What is drawn is documented at [`render_report`] (module docs of private modules do not
+//! render).
 
 mod colors;
 mod format;

@@ -33,7 +33,29 @@ const BARS_WIDTH_PX: f64 = 360.0;
 /// Renders the report: maps, one profile per unit of the ranked level, the index page, and
 /// the attribute layers of the GIS outputs.
 ///
-/// See the [module docs](self) for what is drawn and how missing values appear.
+/// # What is drawn
+///
+/// - **Maps** (`maps/<level>-<indicator>.svg`, `maps/<level>-composite.svg`): one choropleth
+///   per indicator and one of the composite index on the ranked level, and one per indicator
+///   on every finer level where all of the indicator's datasets are published (the blocks,
+///   for residents). Indicator classes follow [`ReportSpec::indicator_classification`]
+///   (quantiles by default) in the ColorBrewer `YlOrRd` scheme; the composite uses the
+///   analysis' classes, in the diverging `RdYlBu` scheme when they are mean ± SD classes.
+///   Units without a value are hatched, each reason with its own legend entry: suppressed
+///   (secret), not rated (excluded from the ranking), no value (zero denominator, or a
+///   non-finite value, which is treated as missing). Selected units are outlined.
+/// - **Profiles** (`<level>-<id>.html`, one per unit of the ranked level, excluded units
+///   included): key figures with town value, rank of N (1 = the worst value by the
+///   indicator's direction in the ranking, else the highest) and class, a strip
+///   chart against all units, the age structure of the residents, sources and method.
+/// - **Index** (`index.html`): composite map linking to the profiles, the ranking with
+///   Monte-Carlo intervals, the protocol summary, sources and method.
+///
+/// Units of the levels above the blocks are drawn with their shapes closed over the streets
+/// (see `STREET_CLOSING_M`, 15 m: streets up to 30 m wide disappear), so a quarter is one
+/// area with one outline; areas, indicators and GIS layers keep the true geometries. A unit
+/// whose geometry is empty is listed in tables and profiles but has no area on the maps.
+/// Outputs are deterministic: the same input gives byte-identical files.
 ///
 /// # Errors
 ///

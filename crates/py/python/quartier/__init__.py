@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+import os
+import pathlib
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -33,6 +35,7 @@ from quartier._quartier import (
     QuartierError,
     QuartierIOError,
     RankError,
+    RenderError,
     SpatialError,
     TableError,
     UnitIndex,
@@ -62,6 +65,7 @@ __all__ = [
     "QuartierError",
     "QuartierIOError",
     "RankError",
+    "RenderError",
     "SpatialError",
     "TableError",
     "UnitIndex",
@@ -73,6 +77,7 @@ __all__ = [
     "classify",
     "contiguity",
     "demo_town",
+    "report",
     "local_moran",
     "moran",
     "protect",
@@ -304,6 +309,80 @@ def analyze(
 
         return list(csv.DictReader(io.StringIO(text)))
     return pd.read_csv(io.StringIO(text), dtype={"unit_id": str, "excluded": str, "drivers": str})
+
+
+def report(
+    tables: ProtectedTables,
+    hierarchy: Hierarchy,
+    out: str | os.PathLike[str],
+    *,
+    title: str = "quartier",
+    language: str = "de",
+    level: str = "quartier",
+    draws: int = 1000,
+    seed: int = 2019,
+    permutations: int = 999,
+    catalogue: Sequence[Mapping[str, str]] = (),
+    epsg: int = 25832,
+) -> pathlib.Path:
+    """Analyzes the protected tables and writes the report and the GIS layers into ``out``.
+
+    The analysis is that of :func:`analyze` (same options, same numbers). Written: the
+    report — ``report/index.html`` (composite map, ranking with rank intervals, links),
+    ``report/<level>-<id>.html`` (one profile per unit), ``report/maps/*.svg`` — and
+    ``gis/quartier.gpkg`` (one layer per level, QGIS style) with ``gis/<level>.geojson``.
+    The handle carries no anonymization protocol, so the pages leave out the protocol
+    summary and the suppression rule; ``quartier demo`` shows both.
+
+    Args:
+        tables: Protected tables from :func:`protect`.
+        hierarchy: The hierarchy the tables were made with.
+        out: Output folder (created when missing; files are replaced atomically).
+        title: The town's name, used in titles.
+        language: ``"de"`` (default) or ``"en"``.
+        level, draws, seed, permutations: As :func:`analyze`.
+        catalogue: The data sources shown in every profile: dicts with ``dataset``,
+            ``title``, ``office`` (the owner office), ``reference_date`` and optionally
+            ``legal_basis``.
+        epsg: The EPSG code of the hierarchy's CRS, written into the GIS layers.
+
+    Returns:
+        The path of ``report/index.html``.
+
+    Raises:
+        ValueError: ``language`` is neither ``"de"`` nor ``"en"``, or a catalogue entry
+            lacks a key.
+        IndicatorError, RankError, ClassifyError, SpatialError: As :func:`analyze`.
+        RenderError: The report cannot be rendered.
+        QuartierIOError: A file cannot be written.
+
+    Example:
+        >>> index = quartier.report(tables, hierarchy, "out", title="Musterstadt")  # doctest: +SKIP
+    """
+    if language not in ("de", "en"):
+        raise ValueError(f"language must be 'de' or 'en', got {language!r}")
+    entries = []
+    for i, e in enumerate(catalogue):
+        missing = [k for k in ("dataset", "title", "office", "reference_date") if k not in e]
+        if missing:
+            raise ValueError(f"catalogue entry {i} lacks {', '.join(missing)}")
+        entries.append(
+            (e["dataset"], e["title"], e["office"], e["reference_date"], e.get("legal_basis"))
+        )
+    written = _quartier._report(
+        hierarchy,
+        tables,
+        os.fspath(out),
+        level,
+        draws,
+        seed,
+        permutations,
+        title,
+        language == "en",
+        entries,
+        epsg,
+    )
+    return pathlib.Path(written[0])
 
 
 def demo_town(seed: int = 2019) -> tuple[Hierarchy, Any, dict[str, dict[str, str]]]:

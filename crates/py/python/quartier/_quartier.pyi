@@ -19,12 +19,14 @@ __all__ = [
     "QuartierIOError",
     "RankError",
     "SpatialError",
+    "RenderError",
     "TableError",
     "UnitIndex",
     "Weights",
     "_OUTCOME_NAMES",
     "_RECORD_KINDS",
     "_analyze",
+    "_report",
     "_anonymize",
     "_contiguity",
     "class_breaks",
@@ -67,6 +69,9 @@ class RankError(QuartierError, ValueError):
 
 class ClassifyError(QuartierError, ValueError):
     """Class breaks cannot be computed (also a ValueError)."""
+
+class RenderError(QuartierError, ValueError):
+    """Maps, profiles or the report cannot be rendered (also a ValueError)."""
 
 class SpatialError(QuartierError, ValueError):
     """Spatial weights or statistics cannot be computed (also a ValueError)."""
@@ -269,6 +274,21 @@ def _analyze(
     permutations: int,
 ) -> tuple[str, str]:
     """The analyze phase (internal; use :func:`quartier.analyze`): ranking CSV and JSON text."""
+
+def _report(
+    hierarchy: Hierarchy,
+    tables: ProtectedTables,
+    out: str,
+    level: str,
+    draws: int,
+    seed: int,
+    permutations: int,
+    title: str,
+    english: bool,
+    catalogue: list[tuple[str, str, str, str, str | None]],
+    epsg: int,
+) -> list[str]:
+    """Analyze, render and write the report (internal; use :func:`quartier.report`)."""
 
 def _demo_town(
     seed: int,
