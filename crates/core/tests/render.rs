@@ -277,6 +277,20 @@ fn an_analysis_of_another_hierarchy_is_an_error() {
     let e = render(f, &analysis, &ReportSpec::new("M")).unwrap_err();
     assert!(matches!(e, RenderError::UnitMismatch { .. }), "{e}");
 
+    let mut analysis = f.analysis.clone();
+    analysis.classes.pop();
+    let e = render(f, &analysis, &ReportSpec::new("M")).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            RenderError::Inconsistent {
+                field: "classes",
+                ..
+            }
+        ),
+        "{e}"
+    );
+
     let e = render(
         f,
         &f.analysis,

@@ -855,6 +855,73 @@ def test_gpkg_layer_styles_hold_a_categorized_qgis_style(out) -> None:
     assert [by_value.get(str(i + 1)) for i in range(len(classes))] == classes, by_value
 
 
+QGIS_SCRIPT = """
+import json, os, sys
+from qgis.core import QgsApplication, QgsRenderContext, QgsVectorLayer
+QgsApplication.setPrefixPath("/usr", True)
+app = QgsApplication([], False)
+app.initQgis()
+layer = QgsVectorLayer(sys.argv[1] + "|layername=quartier", "quartier", "ogr")
+renderer = layer.renderer()
+context = QgsRenderContext()
+renderer.startRender(context, layer.fields())
+features = []
+for f in layer.getFeatures():
+    symbol = renderer.symbolForFeature(f, context)
+    features.append([f["unit_id"], symbol.color().name() if symbol else None])
+renderer.stopRender(context)
+print(json.dumps({
+    "valid": layer.isValid(),
+    "crs": layer.crs().authid(),
+    "renderer": renderer.type(),
+    "attribute": renderer.classAttribute() if renderer.type() == "categorizedSymbol" else None,
+    "features": features,
+}), flush=True)
+# QGIS' own shutdown (app.exitQgis) crashes in some headless builds after the work is done;
+# leave without it.
+os._exit(0)
+"""
+
+
+def test_qgis_opens_the_geopackage_already_styled(out, tmp_path) -> None:
+    """QGIS (Debian python3-qgis, offscreen) loads the layer with the default style from
+    ``layer_styles`` and draws every quarter in its class colour of the composite map."""
+    python = Path("/usr/bin/python3")
+    probe = subprocess.run(
+        [str(python), "-c", "import qgis.core"], capture_output=True, text=True, timeout=120
+    )
+    if probe.returncode != 0:
+        pytest.fail(
+            "QGIS' Python bindings are missing: scripts/test installs them "
+            "(apt-get install python3-qgis)\n" + probe.stderr[-500:]
+        )
+    script = tmp_path / "qgis_check.py"
+    script.write_text(QGIS_SCRIPT, encoding="utf-8")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
+    done = subprocess.run(
+        [str(python), str(script), str(out / "gis" / "quartier.gpkg")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["valid"] and result["crs"] == "EPSG:25832", result
+    assert (result["renderer"], result["attribute"]) == ("categorizedSymbol", "class")
+    svg = parse_html((out / "report" / "maps" / "quartier-composite.svg").read_text("utf-8"))
+    fills = {}
+    for node in svg.iter("path"):
+        node_id = node.attrs.get("id", "")
+        if node_id.startswith("m-u-"):
+            fills[node_id[len("m-u-"):]] = colour(node.attrs.get("fill", ""))
+    assert len(result["features"]) == 20
+    for unit_id, drawn in result["features"]:
+        expected = fills[unit_id.replace(".", "_")]
+        if expected is not None:  # a class colour; no-data units are patterns in the SVG
+            assert drawn == expected, (unit_id, drawn, expected)
+
+
 def ogrinfo(path: Path) -> dict[str, int]:
     """``ogrinfo -ro -so -al``: feature counts per layer; fails on an error or a warning."""
     done = subprocess.run(

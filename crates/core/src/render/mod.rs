@@ -10,10 +10,12 @@
 //! What is drawn is documented at [`render_report`] (module docs of private modules do not
 //! render).
 
+mod attributes;
 mod colors;
 mod format;
 mod html;
 mod layers;
+mod pages;
 mod report;
 mod svg;
 mod view;
@@ -188,6 +190,17 @@ pub enum RenderError {
         analysis: String,
         /// The hierarchy's unit id there (empty when the hierarchy has fewer units).
         hierarchy: String,
+    },
+    /// A per-unit field of the analysis does not have one entry per unit (a hand-made or
+    /// edited analysis).
+    #[error("the analysis' `{field}` has {found} entries for {expected} units")]
+    Inconsistent {
+        /// The field.
+        field: &'static str,
+        /// Units of the level.
+        expected: usize,
+        /// Entries found.
+        found: usize,
     },
     /// The map width is not a positive finite number.
     #[error("the map width must be a positive number of pixels, got {width}")]

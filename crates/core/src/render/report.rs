@@ -5,30 +5,21 @@ use std::collections::BTreeMap;
 use geo::{Area, MultiPolygon};
 
 use super::format::{integer, number, range};
-use super::layers::{AttributeColumn, AttributeLayer, AttributeValues, LayerStyle, StyleClass};
-use super::view::{
-    Bar, BarsView, Chrome, Fact, FigureRow, Fill, IndexView, Language, Legend, LegendClass,
-    LocatorView, MapUnit, MapView, NoDataEntry, Pattern, ProfileView, RankingRow, SourceRow,
-    StripView,
-};
+use super::view::{Fill, Language, Legend, LegendClass, MapUnit, MapView, NoDataEntry, Pattern};
 use super::{RenderError, Report, ReportFile, ReportInput, ReportSpec, colors, html, svg};
-use crate::anonymize::{LayerKind, TOTAL};
+use crate::anonymize::LayerKind;
 use crate::classify::{Breaks, Classification, class_breaks};
 use crate::hierarchy::{Hierarchy, Unit};
 use crate::indicator::{IndicatorColumn, IndicatorTable, Measure, ValueStatus, compute_indicators};
-use crate::rank::{
-    Aggregation, Direction, Exclusion, MissingPolicy, Normalization, Selection, Weighting,
-};
-use crate::spatial::Quadrant;
 
 /// Mark of a suppressed value.
-const SUPPRESSED_MARK: &str = "•";
+pub(super) const SUPPRESSED_MARK: &str = "•";
 /// Mark of a value that does not exist (zero denominator or area).
-const NO_VALUE_MARK: &str = "°";
+pub(super) const NO_VALUE_MARK: &str = "°";
 /// Width of the locator map and of the strip charts in profiles.
-const LOCATOR_WIDTH_PX: f64 = 260.0;
-const STRIP_WIDTH_PX: f64 = 180.0;
-const BARS_WIDTH_PX: f64 = 360.0;
+pub(super) const LOCATOR_WIDTH_PX: f64 = 260.0;
+pub(super) const STRIP_WIDTH_PX: f64 = 180.0;
+pub(super) const BARS_WIDTH_PX: f64 = 360.0;
 
 /// Renders the report: maps, one profile per unit of the ranked level, the index page, and
 /// the attribute layers of the GIS outputs.
@@ -188,7 +179,7 @@ const STREET_CLOSING_M: f64 = 15.0;
 ///
 /// Only the drawing uses these shapes; areas, indicators and the GIS layers use the true
 /// geometries. A closing that fails (an empty result) keeps the true geometry.
-struct Shapes {
+pub(super) struct Shapes {
     /// Per level; `None` for the block level (drawn as they are).
     levels: Vec<Option<Vec<MultiPolygon<f64>>>>,
 }
@@ -228,7 +219,7 @@ impl Shapes {
     }
 
     /// The map shapes of every unit of level `l`.
-    fn level<'a>(
+    pub(super) fn level<'a>(
         &'a self,
         h: &'a Hierarchy,
         l: usize,
@@ -324,15 +315,15 @@ fn decimals_for(values: &[f64]) -> usize {
 
 /// Classes of one value column.
 #[derive(Debug, Clone)]
-struct Classed {
+pub(super) struct Classed {
     /// Class per unit (0 = lowest); `None` without a finite value.
-    classes: Vec<Option<usize>>,
+    pub(super) classes: Vec<Option<usize>>,
     /// Legend labels and counts.
-    legend: Vec<(String, usize)>,
+    pub(super) legend: Vec<(String, usize)>,
     /// Display decimals.
-    decimals: usize,
+    pub(super) decimals: usize,
     /// The finite values.
-    finite: Vec<f64>,
+    pub(super) finite: Vec<f64>,
 }
 
 impl Classed {
@@ -384,7 +375,7 @@ impl Classed {
 
 /// The asked breaks, or one class over all values when the values do not support them
 /// (e.g. fewer distinct values than classes); `None` without a value.
-fn breaks_or_one(finite: &[f64], method: &Classification) -> Option<Breaks> {
+pub(super) fn breaks_or_one(finite: &[f64], method: &Classification) -> Option<Breaks> {
     if finite.is_empty() {
         return None;
     }
@@ -434,7 +425,7 @@ const GREYS: [&str; 12] = [
 
 /// The colours of `k` classes; beyond the schemes' sizes (9 sequential, 11 diverging) a
 /// grey ramp.
-fn palette(k: usize, diverging: bool) -> Vec<&'static str> {
+pub(super) fn palette(k: usize, diverging: bool) -> Vec<&'static str> {
     let scheme = if diverging {
         colors::diverging(k)
     } else {
@@ -486,15 +477,15 @@ fn no_data_entries(
 }
 
 /// One level's indicators with their classes.
-struct LevelData<'a> {
-    level: usize,
-    name: &'a str,
-    table: &'a IndicatorTable,
-    classed: Vec<Classed>,
+pub(super) struct LevelData<'a> {
+    pub(super) level: usize,
+    pub(super) name: &'a str,
+    pub(super) table: &'a IndicatorTable,
+    pub(super) classed: Vec<Classed>,
 }
 
 impl<'a> LevelData<'a> {
-    fn new(ctx: &Ctx<'a>, level: usize, table: &'a IndicatorTable) -> Self {
+    pub(super) fn new(ctx: &Ctx<'a>, level: usize, table: &'a IndicatorTable) -> Self {
         let classed = table
             .columns
             .iter()
@@ -514,13 +505,13 @@ impl<'a> LevelData<'a> {
         }
     }
 
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         level_label(self.name)
     }
 }
 
 /// The raw values with non-finite ones as missing.
-fn finite_values(c: &IndicatorColumn) -> Vec<Option<f64>> {
+pub(super) fn finite_values(c: &IndicatorColumn) -> Vec<Option<f64>> {
     c.values
         .iter()
         .map(|v| v.value.filter(|x| x.is_finite()))
@@ -528,7 +519,7 @@ fn finite_values(c: &IndicatorColumn) -> Vec<Option<f64>> {
 }
 
 /// Level names are data (`quartier`); displayed with a capital (`Quartier`).
-fn level_label(name: &str) -> String {
+pub(super) fn level_label(name: &str) -> String {
     let mut c = name.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -537,21 +528,21 @@ fn level_label(name: &str) -> String {
 }
 
 /// Shared state of one rendering.
-struct Ctx<'a> {
-    input: &'a ReportInput<'a>,
-    spec: &'a ReportSpec,
-    lang: Language,
-    level: usize,
-    units: &'a [Unit],
-    hrefs: Vec<String>,
-    labels: Vec<String>,
-    shapes: &'a Shapes,
-    composite: Classed,
-    weights: BTreeMap<&'a str, f64>,
+pub(super) struct Ctx<'a> {
+    pub(super) input: &'a ReportInput<'a>,
+    pub(super) spec: &'a ReportSpec,
+    pub(super) lang: Language,
+    pub(super) level: usize,
+    pub(super) units: &'a [Unit],
+    pub(super) hrefs: Vec<String>,
+    pub(super) labels: Vec<String>,
+    pub(super) shapes: &'a Shapes,
+    pub(super) composite: Classed,
+    pub(super) weights: BTreeMap<&'a str, f64>,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(
+    pub(super) fn new(
         input: &'a ReportInput<'a>,
         spec: &'a ReportSpec,
         shapes: &'a Shapes,
@@ -584,6 +575,29 @@ impl<'a> Ctx<'a> {
             }
         }
         let _ = ids;
+        // Every per-unit vector of the analysis has one entry per unit (the fields are public,
+        // so a hand-made analysis could disagree; rendering must not panic on it).
+        let mut lengths = vec![
+            ("classes", a.classes.len()),
+            ("indicators.population", a.indicators.population.len()),
+            ("indicators.area_km2", a.indicators.area_km2.len()),
+        ];
+        for c in &a.indicators.columns {
+            lengths.push(("indicators.columns.values", c.values.len()));
+        }
+        if let Some(iv) = &a.intervals {
+            lengths.push(("intervals", iv.len()));
+        }
+        if let Some(l) = &a.lisa {
+            lengths.push(("lisa", l.len()));
+        }
+        if let Some((field, found)) = lengths.into_iter().find(|&(_, len)| len != n) {
+            return Err(RenderError::Inconsistent {
+                field,
+                expected: n,
+                found,
+            });
+        }
         let finite: Vec<f64> = a
             .ranking
             .units
@@ -619,31 +633,31 @@ impl<'a> Ctx<'a> {
     }
 
     /// German or English text.
-    fn t(&self, de: &str, en: &str) -> String {
+    pub(super) fn t(&self, de: &str, en: &str) -> String {
         match self.lang {
             Language::German => de.to_owned(),
             Language::English => en.to_owned(),
         }
     }
 
-    fn num(&self, v: f64, decimals: usize) -> String {
+    pub(super) fn num(&self, v: f64, decimals: usize) -> String {
         number(v, decimals, self.lang)
     }
 
-    fn int(&self, v: u64) -> String {
+    pub(super) fn int(&self, v: u64) -> String {
         integer(v, self.lang)
     }
 
-    fn of(&self, a: usize, n: usize) -> String {
+    pub(super) fn of(&self, a: usize, n: usize) -> String {
         let sep = self.t("von", "of");
         format!("{} {sep} {}", self.int(a as u64), self.int(n as u64))
     }
 
-    fn percent(&self, share: f64) -> String {
+    pub(super) fn percent(&self, share: f64) -> String {
         format!("{} %", self.num(share * 100.0, 0))
     }
 
-    fn selected(&self) -> Vec<bool> {
+    pub(super) fn selected(&self) -> Vec<bool> {
         self.input
             .analysis
             .ranking
@@ -653,7 +667,7 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
-    fn unit_title(&self, u: &Unit) -> String {
+    pub(super) fn unit_title(&self, u: &Unit) -> String {
         match u.name() {
             Some(name) if !name.is_empty() && name != u.id().as_str() => {
                 format!("{} {name}", u.id())
@@ -663,7 +677,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The display unit of an indicator's measure.
-    fn measure_unit(&self, m: &Measure) -> String {
+    pub(super) fn measure_unit(&self, m: &Measure) -> String {
         match m {
             Measure::Share { .. } => "%".to_owned(),
             Measure::Rate { per, .. } => {
@@ -673,11 +687,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn indicator_label(&self, c: &IndicatorColumn) -> String {
+    pub(super) fn indicator_label(&self, c: &IndicatorColumn) -> String {
         self.spec.label(&c.spec.name, &c.spec.label).to_owned()
     }
 
-    fn contexts(&self, level: usize) -> Vec<&'a MultiPolygon<f64>> {
+    pub(super) fn contexts(&self, level: usize) -> Vec<&'a MultiPolygon<f64>> {
         let h = self.input.hierarchy;
         if level > self.level {
             self.shapes.level(h, self.level).collect()
@@ -688,7 +702,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn subtitle(&self, level: &str, method: &Classification) -> String {
+    pub(super) fn subtitle(&self, level: &str, method: &Classification) -> String {
         format!(
             "{} · {}: {}",
             level_label(level),
@@ -698,7 +712,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The choropleth of indicator `i` of a level.
-    fn indicator_map(
+    pub(super) fn indicator_map(
         &self,
         data: &LevelData<'a>,
         i: usize,
@@ -780,7 +794,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The choropleth of the composite index on the ranked level.
-    fn composite_map(&self, href_prefix: &str, id_prefix: &str) -> MapView<'a> {
+    pub(super) fn composite_map(&self, href_prefix: &str, id_prefix: &str) -> MapView<'a> {
         let a = self.input.analysis;
         let selected = self.selected();
         let kinds: Vec<Option<Missing>> = a
@@ -878,7 +892,7 @@ impl<'a> Ctx<'a> {
 
     /// Indicators of another level: those whose datasets are all published there; `None`
     /// when there is none.
-    fn level_indicators(&self, l: usize) -> Result<Option<IndicatorTable>, RenderError> {
+    pub(super) fn level_indicators(&self, l: usize) -> Result<Option<IndicatorTable>, RenderError> {
         let name = &self.input.hierarchy.levels()[l];
         let published: Vec<&str> = self
             .input
@@ -922,952 +936,5 @@ impl<'a> Ctx<'a> {
             &specs,
             None,
         )?))
-    }
-
-    /// Common columns of every layer: ids, population, area, and indicator value, status
-    /// and class.
-    fn base_columns(&self, data: &LevelData<'_>) -> Vec<AttributeColumn> {
-        let h = self.input.hierarchy;
-        let units = h.units(data.level);
-        let parents = data.level.checked_sub(1).map(|p| h.units(p));
-        let mut columns = vec![
-            text(
-                "unit_id",
-                units.iter().map(|u| Some(u.id().to_string())).collect(),
-            ),
-            text(
-                "name",
-                units.iter().map(|u| u.name().map(str::to_owned)).collect(),
-            ),
-            text(
-                "parent_id",
-                units
-                    .iter()
-                    .map(|u| {
-                        u.parent()
-                            .and_then(|p| parents.and_then(|ps| ps.get(p)))
-                            .map(|p| p.id().to_string())
-                    })
-                    .collect(),
-            ),
-            AttributeColumn {
-                name: "population".to_owned(),
-                values: AttributeValues::Integer(
-                    data.table
-                        .population
-                        .iter()
-                        .map(|p| p.and_then(|p| i64::try_from(p).ok()))
-                        .collect(),
-                ),
-            },
-            AttributeColumn {
-                name: "area_km2".to_owned(),
-                values: AttributeValues::Real(
-                    data.table.area_km2.iter().map(|&a| Some(a)).collect(),
-                ),
-            },
-        ];
-        for (c, classed) in data.table.columns.iter().zip(&data.classed) {
-            columns.push(AttributeColumn {
-                name: c.spec.name.clone(),
-                values: AttributeValues::Real(finite_values(c)),
-            });
-            columns.push(text(
-                &format!("{}_status", c.spec.name),
-                c.values
-                    .iter()
-                    .map(|v| Some(v.status.as_str().to_owned()))
-                    .collect(),
-            ));
-            columns.push(class_column(
-                &format!("{}_class", c.spec.name),
-                &classed.classes,
-            ));
-        }
-        columns
-    }
-
-    fn level_layer(&self, data: &LevelData<'_>) -> AttributeLayer {
-        AttributeLayer {
-            name: data.name.to_owned(),
-            level: data.level,
-            columns: self.base_columns(data),
-            style: None,
-        }
-    }
-
-    /// The ranked level's layer: the base columns and every `ranking.csv` column.
-    fn ranked_layer(&self, data: &LevelData<'_>) -> AttributeLayer {
-        let a = self.input.analysis;
-        let r = &a.ranking.units;
-        let mut columns = self.base_columns(data);
-        columns.push(text(
-            "excluded",
-            r.iter()
-                .map(|u| u.exclusion.as_ref().map(|e| self.exclusion_text(e)))
-                .collect(),
-        ));
-        for (i, name) in a.ranking.criteria.iter().enumerate() {
-            columns.push(real(
-                &format!("{name}_norm"),
-                r.iter()
-                    .map(|u| u.normalized.get(i).copied().flatten())
-                    .collect(),
-            ));
-        }
-        columns.push(real("composite", r.iter().map(|u| u.composite).collect()));
-        columns.push(AttributeColumn {
-            name: "rank".to_owned(),
-            values: AttributeValues::Integer(
-                r.iter()
-                    .map(|u| u.rank.and_then(|k| i64::try_from(k).ok()))
-                    .collect(),
-            ),
-        });
-        let interval = |f: fn(&crate::rank::RankInterval) -> f64| -> Vec<Option<f64>> {
-            match &a.intervals {
-                Some(iv) => iv.iter().map(|i| i.as_ref().map(f)).collect(),
-                None => vec![None; r.len()],
-            }
-        };
-        columns.push(real("rank_median", interval(|i| i.median)));
-        columns.push(real("rank_p05", interval(|i| i.p05)));
-        columns.push(real("rank_p95", interval(|i| i.p95)));
-        columns.push(real("p_selected", interval(|i| i.p_selected)));
-        columns.push(class_column("class", &a.classes));
-        columns.push(AttributeColumn {
-            name: "selected".to_owned(),
-            values: AttributeValues::Integer(
-                r.iter().map(|u| Some(i64::from(u.selected))).collect(),
-            ),
-        });
-        columns.push(text(
-            "drivers",
-            r.iter()
-                .map(|u| {
-                    // As in `ranking.csv`: no driver = empty (NULL), not an empty string.
-                    (!u.drivers.is_empty()).then(|| {
-                        u.drivers
-                            .iter()
-                            .map(|d| d.criterion.as_str())
-                            .collect::<Vec<_>>()
-                            .join(";")
-                    })
-                })
-                .collect(),
-        ));
-        let lisa =
-            |f: &dyn Fn(&crate::analysis::UnitLisa) -> Option<String>| -> Vec<Option<String>> {
-                match &a.lisa {
-                    Some(l) => l.iter().map(|x| x.as_ref().and_then(f)).collect(),
-                    None => vec![None; r.len()],
-                }
-            };
-        columns.push(text(
-            "lisa_quadrant",
-            lisa(&|x| Some(quadrant_code(x.quadrant).to_owned())),
-        ));
-        columns.push(real(
-            "lisa_p",
-            match &a.lisa {
-                Some(l) => l.iter().map(|x| x.as_ref().and_then(|x| x.p_sim)).collect(),
-                None => vec![None; r.len()],
-            },
-        ));
-        let diverging = matches!(a.spec.classification, Classification::StdMean { .. });
-        let colors = palette(self.composite.legend.len(), diverging);
-        let style = LayerStyle {
-            name: self.t("Gesamtindex (Klassen)", "Composite index (classes)"),
-            column: "class".to_owned(),
-            classes: self
-                .composite
-                .legend
-                .iter()
-                .zip(colors)
-                .enumerate()
-                .map(|(i, ((label, _), color))| StyleClass {
-                    value: i as i64 + 1,
-                    label: label.clone(),
-                    color: color.to_owned(),
-                })
-                .collect(),
-            no_data_label: self.t("nicht bewertet oder kein Wert", "not rated or no value"),
-        };
-        AttributeLayer {
-            name: data.name.to_owned(),
-            level: data.level,
-            columns,
-            style: Some(style),
-        }
-    }
-
-    fn exclusion_text(&self, e: &Exclusion) -> String {
-        match e {
-            Exclusion::BelowMinimumPopulation { minimum, .. } => format!(
-                "{} {}",
-                self.t("weniger Einwohner als", "fewer residents than"),
-                self.num(*minimum, 0)
-            ),
-            Exclusion::PopulationUnknown => {
-                self.t("Einwohnerzahl geheim gehalten", "population suppressed")
-            }
-            Exclusion::Manual { reason } => reason.clone(),
-            Exclusion::Missing { criteria } => format!(
-                "{}: {}",
-                self.t("fehlende Werte", "missing values"),
-                criteria.join(", ")
-            ),
-            _ => self.t("kein Indikatorwert", "no indicator value"),
-        }
-    }
-
-    fn classification_text(&self, c: &Classification) -> String {
-        match c {
-            Classification::Quantiles { k } => {
-                format!("{} ({k})", self.t("Quantile", "quantiles"))
-            }
-            Classification::EqualInterval { k } => {
-                format!("{} ({k})", self.t("gleiche Intervalle", "equal intervals"))
-            }
-            Classification::FisherJenks { k } => format!("Fisher-Jenks ({k})"),
-            Classification::StdMean { multiples } => format!(
-                "{} ({})",
-                self.t(
-                    "Mittelwert ± Standardabweichung",
-                    "mean ± standard deviation"
-                ),
-                multiples
-                    .iter()
-                    .map(|m| self.num(*m, 1))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            Classification::Manual { .. } => self.t("manuelle Grenzen", "manual breaks"),
-        }
-    }
-
-    fn normalization_text(&self, n: &Normalization) -> String {
-        match n {
-            Normalization::ZScore { weighting } => match weighting {
-                Weighting::Population => self.t(
-                    "z-Werte (bevölkerungsgewichtet)",
-                    "z-scores (population-weighted)",
-                ),
-                _ => self.t("z-Werte", "z-scores"),
-            },
-            Normalization::MinMax => self.t("Min-Max-Skalierung", "min-max scaling"),
-            Normalization::Rank => self.t("Ränge", "ranks"),
-            Normalization::Percentile => self.t("Perzentilränge", "percentile ranks"),
-            _ => self.t(
-                "exponentielle Rangtransformation (wie IMD)",
-                "exponential rank transformation (as the IMD)",
-            ),
-        }
-    }
-
-    /// Method facts shared by profiles and the index.
-    fn method(&self) -> Vec<Fact> {
-        let a = self.input.analysis;
-        let r = &a.spec.ranking;
-        let mut facts = Vec::new();
-        let mut fact = |label: String, value: String| facts.push(Fact { label, value });
-        fact(
-            self.t("Normalisierung", "Normalization"),
-            self.normalization_text(&r.normalization),
-        );
-        let weights = a
-            .spec
-            .criteria
-            .iter()
-            .map(|c| {
-                let label = a
-                    .indicators
-                    .column(&c.indicator)
-                    .map_or_else(|| c.indicator.clone(), |col| self.indicator_label(col));
-                let w = self
-                    .weights
-                    .get(c.indicator.as_str())
-                    .copied()
-                    .unwrap_or(0.0);
-                let dir = match c.direction {
-                    Direction::HigherIsWorse => "",
-                    Direction::LowerIsWorse => " (↓)",
-                };
-                format!("{label}{dir} {}", self.percent(w))
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        fact(self.t("Gewichte", "Weights"), weights);
-        let mut aggregation = match r.aggregation {
-            Aggregation::Geometric => self.t(
-                "gewichtetes geometrisches Mittel",
-                "weighted geometric mean",
-            ),
-            _ => self.t(
-                "gewichtetes arithmetisches Mittel",
-                "weighted arithmetic mean",
-            ),
-        };
-        if r.restandardize {
-            aggregation.push_str(&self.t(", erneut standardisiert", ", re-standardized"));
-        }
-        fact(self.t("Gesamtindex", "Composite"), aggregation);
-        let missing = match r.missing {
-            MissingPolicy::ExcludeUnit => self.t(
-                "Einheiten mit fehlendem Wert werden nicht bewertet",
-                "units with a missing value are not rated",
-            ),
-            _ => self.t(
-                "fehlende Werte: Gewichte der übrigen Indikatoren hochgerechnet",
-                "missing values: the other indicators' weights scaled up",
-            ),
-        };
-        fact(self.t("Fehlende Werte", "Missing values"), missing);
-        if let Some(min) = r.min_population {
-            fact(
-                self.t("Mindestgröße", "Minimum size"),
-                format!("{} {}", self.num(min, 0), self.t("Einwohner", "residents")),
-            );
-        }
-        let selection = match r.selection {
-            Selection::TopN(n) => format!(
-                "{} {}",
-                self.t("die", "the"),
-                self.t(
-                    &format!("{n} am stärksten benachteiligten"),
-                    &format!("{n} most disadvantaged")
-                )
-            ),
-            Selection::Threshold(t) => format!(
-                "{} > {}",
-                self.t("Gesamtindex", "composite"),
-                self.num(t, 2)
-            ),
-            _ => self.t("keine", "none"),
-        };
-        fact(self.t("Auswahl", "Selection"), selection);
-        if r.smoothing {
-            fact(
-                self.t("Glättung", "Smoothing"),
-                self.t(
-                    "Empirical-Bayes-Glättung der Anteile und Raten",
-                    "empirical Bayes smoothing of shares and rates",
-                ),
-            );
-        }
-        if let Some(u) = &self.input.analysis.spec.uncertainty {
-            fact(
-                self.t("Unsicherheit", "Uncertainty"),
-                format!(
-                    "{} {} (±{} {}); {}",
-                    self.int(u.draws as u64),
-                    self.t("Monte-Carlo-Ziehungen", "Monte-Carlo draws"),
-                    self.percent(u.weight_spread),
-                    self.t(
-                        "Gewichte, Normalisierungen, Glättung",
-                        "weights, normalizations, smoothing"
-                    ),
-                    self.t("Rangintervall 5–95 %", "rank interval 5–95 %"),
-                ),
-            );
-        }
-        fact(
-            self.t("Klassen des Gesamtindex", "Classes of the composite"),
-            self.classification_text(&a.spec.classification),
-        );
-        fact(
-            self.t("Klassen der Indikatoren", "Classes of the indicators"),
-            self.classification_text(&self.spec.indicator_classification),
-        );
-        if let Some(p) = self.input.protocol {
-            let k = p.parameters.k;
-            let zeros = if p.parameters.zeros == "suppress" {
-                self.t("Nullen gesperrt", "zeros suppressed")
-            } else {
-                self.t("Nullen veröffentlicht", "zeros published")
-            };
-            fact(
-                self.t("Geheimhaltung", "Disclosure control"),
-                format!(
-                    "{} 1 {} {} {} (k = {k}); {zeros}; {}",
-                    self.t("Fallzahlen von", "counts from"),
-                    self.t("bis", "to"),
-                    k.saturating_sub(1),
-                    self.t("gesperrt", "suppressed"),
-                    self.t(
-                        "Sekundärsperrung über alle Ebenen und Gebietsgliederungen, mit Prüfung (lineare Optimierung)",
-                        "secondary suppression across all levels and groupings, audited (linear programming)"
-                    ),
-                ),
-            );
-        }
-        facts
-    }
-
-    fn sources(&self) -> Vec<SourceRow> {
-        self.input
-            .catalogue
-            .iter()
-            .map(|e| SourceRow {
-                title: e.title.clone(),
-                office: e.office.clone(),
-                reference_date: self.date(&e.reference_date),
-                legal_basis: e.legal_basis.clone().unwrap_or_else(|| "–".to_owned()),
-            })
-            .collect()
-    }
-
-    /// An ISO date `YYYY-MM-DD` as `DD.MM.YYYY` in German; other text unchanged.
-    fn date(&self, iso: &str) -> String {
-        let parts: Vec<&str> = iso.split('-').collect();
-        match (self.lang, parts.as_slice()) {
-            (Language::German, [y, m, d]) if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
-                format!("{d}.{m}.{y}")
-            }
-            _ => iso.to_owned(),
-        }
-    }
-
-    fn chrome(&self) -> Chrome {
-        let de = self.lang == Language::German;
-        let h = |k: &'static str, g: &str, e: &str| (k, if de { g } else { e }.to_owned());
-        Chrome {
-            lang: self.lang.tag(),
-            footer: format!(
-                "{} {} {} · {}",
-                self.t("Erstellt mit", "Made with"),
-                env!("CARGO_PKG_NAME"),
-                env!("CARGO_PKG_VERSION"),
-                self.t(
-                    "nur geheim gehaltene Tabellen, keine Einzeldaten",
-                    "protected tables only, no individual records"
-                )
-            ),
-            headings: vec![
-                h("figures", "Kennzahlen", "Key figures"),
-                h(
-                    "age",
-                    "Altersstruktur der Einwohner",
-                    "Age structure of the residents",
-                ),
-                h("sources", "Datenquellen", "Data sources"),
-                h("method", "Methode", "Method"),
-                h("ranking", "Rangfolge", "Ranking"),
-                h("profiles", "Steckbriefe", "Profiles"),
-                h(
-                    "protocol",
-                    "Protokoll der Geheimhaltung",
-                    "Disclosure protocol",
-                ),
-                h("map", "Karten", "Maps"),
-                h("back", "Zur Übersicht", "Back to the overview"),
-                h("maps", "Weitere Karten", "Other maps"),
-                h("source_title", "Datensatz", "Dataset"),
-                h("source_office", "Fachamt", "Office"),
-                h("source_date", "Stichtag", "Reference date"),
-                h("source_legal", "Rechtsgrundlage", "Legal basis"),
-                h("weight", "Gewicht im Index", "Weight in the index"),
-                h("selected", "ausgewählt", "selected"),
-            ],
-            figure_columns: vec![
-                self.t("Indikator", "Indicator"),
-                self.t("Wert", "Value"),
-                self.spec.title.clone(),
-                self.t("Rang", "Rank"),
-                self.t("Klasse", "Class"),
-                self.t("Vergleich mit allen", "Compared with all"),
-            ],
-            ranking_columns: vec![
-                self.t("Rang", "Rank"),
-                level_label(&self.input.analysis.indicators.level),
-                self.t("Gesamtindex", "Composite"),
-                self.t("Rangintervall (5–95 %)", "Rank interval (5–95 %)"),
-                self.t("P(ausgewählt)", "P(selected)"),
-                self.t("Klasse", "Class"),
-                self.t("Hinweis", "Note"),
-            ],
-        }
-    }
-
-    /// Category counts of the residents per unit of the ranked level.
-    fn age_structure(&self) -> BTreeMap<&'a str, Vec<(&'a str, Option<u64>)>> {
-        let mut out: BTreeMap<&'a str, Vec<(&'a str, Option<u64>)>> = BTreeMap::new();
-        let level = &self.input.analysis.indicators.level;
-        let Some(residents) = self
-            .input
-            .tables
-            .iter()
-            .find(|t| t.dataset() == crate::records::RecordKind::Resident)
-        else {
-            return out;
-        };
-        for row in residents.rows() {
-            if row.layer_kind == LayerKind::Level && row.layer == level && row.category != TOTAL {
-                out.entry(row.unit_id)
-                    .or_default()
-                    .push((row.category, row.value));
-            }
-        }
-        out
-    }
-
-    /// Rank (1 = worst by the indicator's direction, else highest) of each unit's value.
-    fn ranks(&self, column: &IndicatorColumn) -> Vec<Option<usize>> {
-        let direction = self
-            .input
-            .analysis
-            .spec
-            .criteria
-            .iter()
-            .find(|c| c.indicator == column.spec.name)
-            .map_or(Direction::HigherIsWorse, |c| c.direction);
-        let values = finite_values(column);
-        values
-            .iter()
-            .map(|v| {
-                v.map(|x| {
-                    1 + values
-                        .iter()
-                        .flatten()
-                        .filter(|&&y| match direction {
-                            Direction::HigherIsWorse => y > x,
-                            Direction::LowerIsWorse => y < x,
-                        })
-                        .count()
-                })
-            })
-            .collect()
-    }
-
-    fn profile(
-        &self,
-        data: &LevelData<'a>,
-        u: usize,
-        ages: &BTreeMap<&'a str, Vec<(&'a str, Option<u64>)>>,
-    ) -> ProfileView<'a> {
-        let a = self.input.analysis;
-        let unit = &self.units[u];
-        let ranked = &a.ranking.units[u];
-        let h = self.input.hierarchy;
-        let level_name = &a.indicators.level;
-        let mut subtitle = vec![self.spec.title.clone()];
-        if let Some(p) = unit
-            .parent()
-            .and_then(|p| h.unit(self.level.wrapping_sub(1), p))
-        {
-            subtitle.push(format!(
-                "{} {}",
-                level_label(&h.levels()[self.level - 1]),
-                self.unit_title(p)
-            ));
-        }
-        subtitle.push(self.t("Steckbrief", "Profile"));
-
-        let mut facts = Vec::new();
-        let population = match a.indicators.population[u] {
-            Some(p) => self.int(p),
-            None => format!(
-                "{} {SUPPRESSED_MARK}",
-                self.t("geheim gehalten", "suppressed")
-            ),
-        };
-        facts.push(Fact {
-            label: self.t("Einwohner", "Residents"),
-            value: population,
-        });
-        facts.push(Fact {
-            label: self.t("Fläche", "Area"),
-            value: format!("{} km²", self.num(a.indicators.area_km2[u], 2)),
-        });
-        if let (Some(c), Some(r)) = (ranked.composite, ranked.rank) {
-            facts.push(Fact {
-                label: self.t("Gesamtindex", "Composite index"),
-                value: self.num(c, 2),
-            });
-            let mut rank = self.of(r, a.ranking.ranked());
-            if let Some(Some(i)) = a.intervals.as_ref().and_then(|iv| iv.get(u)) {
-                rank.push_str(&format!(
-                    " ({} {}–{})",
-                    self.t("Intervall", "interval"),
-                    self.num(i.p05, 0),
-                    self.num(i.p95, 0)
-                ));
-                facts.push(Fact {
-                    label: self.t("Rang", "Rank"),
-                    value: rank,
-                });
-                facts.push(Fact {
-                    label: self.t("Wahrscheinlichkeit ausgewählt", "Probability selected"),
-                    value: self.percent(i.p_selected),
-                });
-            } else {
-                facts.push(Fact {
-                    label: self.t("Rang", "Rank"),
-                    value: rank,
-                });
-            }
-            if let Some(c) = a.classes[u] {
-                facts.push(Fact {
-                    label: self.t("Klasse", "Class"),
-                    value: self.class_text(&self.composite, c),
-                });
-            }
-            if !ranked.drivers.is_empty() {
-                let drivers = ranked
-                    .drivers
-                    .iter()
-                    .map(|d| {
-                        a.indicators
-                            .column(&d.criterion)
-                            .map_or_else(|| d.criterion.clone(), |c| self.indicator_label(c))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                facts.push(Fact {
-                    label: self.t("Treiber", "Drivers"),
-                    value: drivers,
-                });
-            }
-        }
-        if let Some(Some(l)) = a.lisa.as_ref().and_then(|l| l.get(u)) {
-            let significant = l.p_sim.is_some_and(|p| p <= 0.05);
-            let value = if significant {
-                format!(
-                    "{} (p = {})",
-                    self.quadrant_text(l.quadrant),
-                    self.num(l.p_sim.unwrap_or(1.0), 3)
-                )
-            } else {
-                self.t("kein signifikantes Muster", "no significant pattern")
-            };
-            facts.push(Fact {
-                label: self.t("Räumliches Muster (LISA)", "Spatial pattern (LISA)"),
-                value,
-            });
-        }
-        let callout = match (&ranked.exclusion, ranked.selected) {
-            (Some(e), _) => Some(format!(
-                "{}: {}",
-                self.t("Nicht bewertet", "Not rated"),
-                self.exclusion_text(e)
-            )),
-            (None, true) => Some(self.t(
-                "Ausgewählt: benachteiligtes Quartier nach dem Gesamtindex",
-                "Selected: a disadvantaged quarter by the composite index",
-            )),
-            _ => None,
-        };
-
-        let figures = data
-            .table
-            .columns
-            .iter()
-            .zip(&data.classed)
-            .map(|(column, classed)| self.figure(column, classed, u))
-            .collect();
-
-        let age = ages.get(unit.id().as_str()).map(|rows| BarsView {
-            id_prefix: "a-".to_owned(),
-            bars: rows
-                .iter()
-                .map(|(cat, v)| Bar {
-                    label: (*cat).to_owned(),
-                    value: *v,
-                    value_label: v.map_or_else(|| SUPPRESSED_MARK.to_owned(), |v| self.int(v)),
-                })
-                .collect(),
-            description: format!(
-                "{} {}",
-                self.t(
-                    "Einwohner nach Altersgruppe in",
-                    "Residents by age group in"
-                ),
-                unit.id()
-            ),
-            width_px: BARS_WIDTH_PX,
-        });
-
-        ProfileView {
-            chrome: self.chrome(),
-            title: format!("{} {}", level_label(level_name), self.unit_title(unit)),
-            subtitle: subtitle.join(" · "),
-            facts,
-            callout,
-            locator: LocatorView {
-                id_prefix: "l-".to_owned(),
-                units: self
-                    .shapes
-                    .level(self.input.hierarchy, self.level)
-                    .collect(),
-                highlight: u,
-                width_px: LOCATOR_WIDTH_PX,
-                description: format!(
-                    "{} {} {} {}",
-                    self.t("Lage von", "Location of"),
-                    unit.id(),
-                    self.t("in", "in"),
-                    self.spec.title
-                ),
-            },
-            figures,
-            age,
-            sources: self.sources(),
-            method: self.method(),
-            index_href: "index.html".to_owned(),
-        }
-    }
-
-    fn class_text(&self, classed: &Classed, c: usize) -> String {
-        let label = classed.legend.get(c).map(|(l, _)| l.as_str()).unwrap_or("");
-        format!("{}: {label}", self.of(c + 1, classed.legend.len()))
-    }
-
-    fn figure(&self, column: &IndicatorColumn, classed: &Classed, u: usize) -> FigureRow {
-        let v = &column.values[u];
-        let value = v.value.filter(|x| x.is_finite());
-        let footnote = match (v.status, value) {
-            (ValueStatus::Suppressed, _) => Some((
-                SUPPRESSED_MARK.to_owned(),
-                self.t(
-                    "geheim gehalten: zu kleine Fallzahl oder zum Schutz einer anderen Zelle gesperrt",
-                    "suppressed: too few cases, or suppressed to protect another cell",
-                ),
-            )),
-            (_, None) => Some((
-                NO_VALUE_MARK.to_owned(),
-                self.t(
-                    "kein Wert: Bezugsgröße ist null",
-                    "no value: the denominator is zero",
-                ),
-            )),
-            _ => None,
-        };
-        let ranks = self.ranks(column);
-        let n = classed.finite.len();
-        let unit_of_measure = self.measure_unit(&column.spec.measure);
-        let town = column.overall.filter(|x| x.is_finite());
-        let fmt = |x: f64| self.num(x, classed.decimals);
-        let (lo, hi) = classed
-            .finite
-            .iter()
-            .chain(&town)
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-                (lo.min(x), hi.max(x))
-            });
-        let label = self.indicator_label(column);
-        FigureRow {
-            label: label.clone(),
-            unit: unit_of_measure,
-            value: footnote.is_none().then(|| value.map(fmt)).flatten(),
-            footnote,
-            town: town.map_or_else(|| "–".to_owned(), fmt),
-            rank: ranks[u].map_or_else(|| "–".to_owned(), |r| self.of(r, n)),
-            class: classed.classes[u]
-                .map_or_else(|| "–".to_owned(), |c| self.class_text(classed, c)),
-            weight: self
-                .weights
-                .get(column.spec.name.as_str())
-                .filter(|w| **w > 0.0)
-                .map(|w| self.percent(*w)),
-            chart: StripView {
-                values: classed.finite.clone(),
-                this: value,
-                town,
-                min_label: if lo.is_finite() {
-                    fmt(lo)
-                } else {
-                    String::new()
-                },
-                max_label: if hi.is_finite() {
-                    fmt(hi)
-                } else {
-                    String::new()
-                },
-                description: format!(
-                    "{label}: {} {}",
-                    self.units[u].id(),
-                    self.t("im Vergleich mit allen", "compared with all")
-                ),
-                width_px: STRIP_WIDTH_PX,
-            },
-        }
-    }
-
-    fn quadrant_text(&self, q: Quadrant) -> String {
-        match q {
-            Quadrant::HH => self.t(
-                "Brennpunkt: hoher Wert, benachbart zu hohen",
-                "hot spot: high, next to high values",
-            ),
-            Quadrant::LL => self.t(
-                "niedriger Wert, benachbart zu niedrigen",
-                "cold spot: low, next to low values",
-            ),
-            Quadrant::HL => self.t(
-                "Ausreißer: hoher Wert zwischen niedrigen",
-                "outlier: high among low values",
-            ),
-            Quadrant::LH => self.t(
-                "Ausreißer: niedriger Wert zwischen hohen",
-                "outlier: low among high values",
-            ),
-        }
-    }
-
-    fn protocol_facts(&self) -> Vec<Fact> {
-        let Some(p) = self.input.protocol else {
-            return Vec::new();
-        };
-        let mut facts = Vec::new();
-        for d in &p.datasets {
-            let title = self
-                .input
-                .catalogue
-                .iter()
-                .find(|e| e.dataset == d.dataset)
-                .map_or_else(|| d.dataset.to_owned(), |e| e.title.clone());
-            let r = &d.records;
-            let assigned = r.assigned + r.snapped;
-            let (cells, suppressed) = d.cells.iter().fold((0, 0), |(c, s), l| {
-                (c + l.cells, s + l.primary + l.secondary)
-            });
-            let audit = if d.audit.passed {
-                self.t("Prüfung bestanden", "audit passed")
-            } else {
-                self.t("Prüfung NICHT bestanden", "audit FAILED")
-            };
-            facts.push(Fact {
-                label: title,
-                value: format!(
-                    "{} {}, {} {}, {} {}; {} {} {} {}; {audit}",
-                    self.int(r.read as u64),
-                    self.t("Datensätze", "records"),
-                    self.int(assigned as u64),
-                    self.t("zugeordnet", "assigned"),
-                    self.int(r.read.saturating_sub(assigned) as u64),
-                    self.t("nicht zugeordnet", "not assigned"),
-                    self.int(suppressed as u64),
-                    self.t("von", "of"),
-                    self.int(cells as u64),
-                    self.t("Tabellenzellen gesperrt", "table cells suppressed"),
-                ),
-            });
-        }
-        if let Some(m) = &self.input.analysis.moran {
-            facts.push(Fact {
-                label: self.t("Moran's I des Gesamtindex", "Moran's I of the composite"),
-                value: format!("{} (z = {})", self.num(m.i, 3), self.num(m.z_normal, 2)),
-            });
-        }
-        facts
-    }
-
-    fn index(&self, map: MapView<'a>, map_links: Vec<(String, String)>) -> IndexView<'a> {
-        let a = self.input.analysis;
-        let mut order: Vec<usize> = (0..self.units.len()).collect();
-        order.sort_by_key(|&u| (a.ranking.units[u].rank.unwrap_or(usize::MAX), u));
-        let ranking = order
-            .into_iter()
-            .map(|u| {
-                let r = &a.ranking.units[u];
-                let interval = a
-                    .intervals
-                    .as_ref()
-                    .and_then(|iv| iv.get(u))
-                    .and_then(Option::as_ref);
-                RankingRow {
-                    rank: r
-                        .rank
-                        .map_or_else(|| "–".to_owned(), |k| self.int(k as u64)),
-                    id: self.units[u].id().to_string(),
-                    name: self.units[u].name().unwrap_or_default().to_owned(),
-                    href: self.hrefs[u].clone(),
-                    composite: r
-                        .composite
-                        .map_or_else(|| "–".to_owned(), |c| self.num(c, 2)),
-                    interval: interval.map_or_else(
-                        || "–".to_owned(),
-                        |i| format!("{}–{}", self.num(i.p05, 0), self.num(i.p95, 0)),
-                    ),
-                    p_selected: interval
-                        .map_or_else(|| "–".to_owned(), |i| self.percent(i.p_selected)),
-                    class: a.classes[u].map_or_else(
-                        || "–".to_owned(),
-                        |c| self.of(c + 1, self.composite.legend.len()),
-                    ),
-                    selected: r.selected,
-                    note: match (&r.exclusion, r.selected) {
-                        (Some(e), _) => self.exclusion_text(e),
-                        (None, true) => self.t("ausgewählt", "selected"),
-                        _ => String::new(),
-                    },
-                }
-            })
-            .collect();
-        let selected = a.ranking.selected().count();
-        IndexView {
-            chrome: self.chrome(),
-            title: format!(
-                "{}: {}",
-                self.t("Sozialraumanalyse", "Small-area analysis"),
-                self.spec.title
-            ),
-            subtitle: format!(
-                "{} {} · {} {} · {} {}",
-                self.int(self.units.len() as u64),
-                level_label(&a.indicators.level),
-                self.int(a.ranking.ranked() as u64),
-                self.t("bewertet", "rated"),
-                self.int(selected as u64),
-                self.t("als benachteiligt ausgewählt", "selected as disadvantaged"),
-            ),
-            map,
-            map_links,
-            ranking,
-            protocol: self.protocol_facts(),
-            sources: self.sources(),
-            method: self.method(),
-        }
-    }
-}
-
-fn text(name: &str, values: Vec<Option<String>>) -> AttributeColumn {
-    AttributeColumn {
-        name: name.to_owned(),
-        values: AttributeValues::Text(values),
-    }
-}
-
-fn real(name: &str, values: Vec<Option<f64>>) -> AttributeColumn {
-    AttributeColumn {
-        name: name.to_owned(),
-        values: AttributeValues::Real(
-            values
-                .into_iter()
-                .map(|v| v.filter(|x| x.is_finite()))
-                .collect(),
-        ),
-    }
-}
-
-/// Classes as 1-based integers (as `ranking.csv`), `NULL` without a class.
-fn class_column(name: &str, classes: &[Option<usize>]) -> AttributeColumn {
-    AttributeColumn {
-        name: name.to_owned(),
-        values: AttributeValues::Integer(
-            classes
-                .iter()
-                .map(|c| c.and_then(|c| i64::try_from(c + 1).ok()))
-                .collect(),
-        ),
-    }
-}
-
-fn quadrant_code(q: Quadrant) -> &'static str {
-    match q {
-        Quadrant::HH => "HH",
-        Quadrant::LH => "LH",
-        Quadrant::LL => "LL",
-        Quadrant::HL => "HL",
     }
 }
