@@ -136,8 +136,8 @@ impl<'a> Ctx<'a> {
                 "units with a missing value are not rated",
             ),
             _ => self.t(
-                "fehlende Werte: Gewichte der übrigen Indikatoren hochgerechnet",
-                "missing values: the other indicators' weights scaled up",
+                "Gewichte der übrigen Indikatoren hochgerechnet",
+                "the other indicators' weights scaled up",
             ),
         };
         fact(self.t("Fehlende Werte", "Missing values"), missing);

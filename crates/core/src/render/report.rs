@@ -687,8 +687,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The display label; a label ending in its own unit in parentheses (`… (%)`) loses it,
+    /// since the report prints the unit beside every label.
     pub(super) fn indicator_label(&self, c: &IndicatorColumn) -> String {
-        self.spec.label(&c.spec.name, &c.spec.label).to_owned()
+        let label = self.spec.label(&c.spec.name, &c.spec.label);
+        let unit = format!(" ({})", self.measure_unit(&c.spec.measure));
+        let english = format!(" ({})", c.spec.measure.unit());
+        label
+            .strip_suffix(unit.as_str())
+            .or_else(|| label.strip_suffix(english.as_str()))
+            .unwrap_or(label)
+            .to_owned()
     }
 
     pub(super) fn contexts(&self, level: usize) -> Vec<&'a MultiPolygon<f64>> {
