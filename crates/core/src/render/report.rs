@@ -45,7 +45,11 @@ pub(super) const BARS_WIDTH_PX: f64 = 360.0;
 /// Units of the levels above the blocks are drawn with their shapes closed over the streets
 /// (see `STREET_CLOSING_M`, 15 m: streets up to 30 m wide disappear), so a quarter is one
 /// area with one outline; areas, indicators and GIS layers keep the true geometries. A unit
-/// whose geometry is empty is listed in tables and profiles but has no area on the maps.
+/// whose geometry is empty is listed in tables and profiles but has no area on the maps;
+/// a map without any drawable unit still has its legend and says "keine Daten" ("no
+/// data"). An empty level cannot reach the renderer: a hierarchy has at least one block, and
+/// every upper unit is made from blocks. A non-finite value (NaN, ±∞) is never printed: it
+/// is drawn and listed as "kein Wert" and written as `NULL` to the GIS layers.
 /// Outputs are deterministic: the same input gives byte-identical files.
 ///
 /// # Errors
