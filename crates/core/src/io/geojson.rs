@@ -610,7 +610,8 @@ fn ring_positions(ring: &LineString<f64>) -> Vec<Position> {
     ring.0.iter().map(|c| Position::from([c.x, c.y])).collect()
 }
 
-fn to_geojson(mp: &MultiPolygon<f64>) -> Geometry {
+/// The `MultiPolygon` GeoJSON geometry of a unit (exterior ring first, then the holes).
+pub(super) fn to_geojson(mp: &MultiPolygon<f64>) -> Geometry {
     let polygons =
         mp.0.iter()
             .map(|p| {

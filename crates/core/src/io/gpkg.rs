@@ -46,12 +46,12 @@
 
 use std::fmt::{self, Write as _};
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo::{BoundingRect, LineString, MultiPolygon, Rect};
 use rusqlite::{Connection, params};
 
-use super::IoError;
+use super::{IoError, temp_path};
 use crate::hierarchy::Hierarchy;
 use crate::render::{AttributeLayer, AttributeValues, LayerStyle};
 
@@ -458,19 +458,6 @@ pub fn write_geopackage(
         let _ = fs::remove_file(&tmp);
     }
     result
-}
-
-/// `.<file name>.tmp-<pid>` in the folder of `path`.
-fn temp_path(path: &Path) -> PathBuf {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out.gpkg".to_owned());
-    dir.join(format!(".{file_name}.tmp-{}", std::process::id()))
 }
 
 /// Creates the complete database at `tmp` and closes it.

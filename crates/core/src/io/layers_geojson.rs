@@ -3,29 +3,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use ::geojson::{Geometry, GeometryValue, Position};
-use geo::MultiPolygon;
-
+use super::geojson::to_geojson;
 use super::gpkg::validate_layer;
 use super::{IoError, Srs, write_atomic};
 use crate::hierarchy::Hierarchy;
 use crate::render::{AttributeLayer, AttributeValues};
-
-/// The `MultiPolygon` GeoJSON geometry of a unit (exterior ring first, then the holes).
-fn to_geojson(mp: &MultiPolygon<f64>) -> Geometry {
-    let polygons =
-        mp.0.iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|ring| ring.0.iter().map(|c| Position::from([c.x, c.y])).collect())
-                    .collect::<Vec<Vec<Position>>>()
-            })
-            .collect::<Vec<_>>();
-    Geometry::new(GeometryValue::MultiPolygon {
-        coordinates: polygons,
-    })
-}
 
 /// Writes one value of a column as JSON: `null` for `None` and non-finite reals, integers as
 /// integers, reals in the shortest form that reads back to the same `f64`, text escaped.

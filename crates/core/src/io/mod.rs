@@ -167,6 +167,20 @@ pub fn read_units(
     }
 }
 
+/// The temporary file of an atomic write of `path`: `.<file name>.tmp-<pid>` in the same
+/// folder, so that the final rename stays on one file system.
+pub(super) fn temp_path(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_owned());
+    dir.join(format!(".{file_name}.tmp-{}", std::process::id()))
+}
+
 /// Writes a file atomically: `write` fills a temporary file in the target's folder, which is
 /// then synced and renamed over `path`.
 ///
@@ -179,15 +193,7 @@ pub fn write_atomic<F>(path: &Path, write: F) -> Result<(), IoError>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_owned());
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let tmp = temp_path(path);
     let result = (|| {
         let file = File::create(&tmp)?;
         let mut w = BufWriter::new(file);

@@ -360,6 +360,19 @@ impl Classed {
         }
     }
 
+    /// The legend classes with their colours.
+    fn legend_classes(&self, colors: Vec<&'static str>) -> Vec<LegendClass> {
+        self.legend
+            .iter()
+            .zip(colors)
+            .map(|((label, count), color)| LegendClass {
+                label: label.clone(),
+                count: *count,
+                color,
+            })
+            .collect()
+    }
+
     fn from_breaks(
         breaks: &Breaks,
         classes: Vec<Option<usize>>,
@@ -786,16 +799,7 @@ impl<'a> Ctx<'a> {
             context: self.contexts(data.level),
             legend: Legend {
                 title: format!("{label} ({unit_of_measure})"),
-                classes: classed
-                    .legend
-                    .iter()
-                    .zip(colors)
-                    .map(|((label, count), color)| LegendClass {
-                        label: label.clone(),
-                        count: *count,
-                        color,
-                    })
-                    .collect(),
+                classes: classed.legend_classes(colors),
                 no_data,
                 outline: (ranked && selected.iter().any(|&s| s))
                     .then(|| self.t("ausgewählt: benachteiligt", "selected: disadvantaged")),
@@ -880,17 +884,7 @@ impl<'a> Ctx<'a> {
                     "Gesamtindex (höher = stärker benachteiligt)",
                     "Composite index (higher = more disadvantaged)",
                 ),
-                classes: self
-                    .composite
-                    .legend
-                    .iter()
-                    .zip(colors)
-                    .map(|((label, count), color)| LegendClass {
-                        label: label.clone(),
-                        count: *count,
-                        color,
-                    })
-                    .collect(),
+                classes: self.composite.legend_classes(colors),
                 no_data,
                 outline: selected
                     .iter()
