@@ -305,7 +305,7 @@ fn decimals_for(values: &[f64]) -> usize {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
             (lo.min(v), hi.max(v))
         });
-    let span = (hi - lo).abs().max(hi.abs().min(lo.abs()) * 0.0);
+    let span = (hi - lo).abs();
     if !span.is_finite() {
         1
     } else if span >= 100.0 {
@@ -573,7 +573,6 @@ impl<'a> Ctx<'a> {
                 level: name.clone(),
             })?;
         let units = input.hierarchy.units(level);
-        let ids = a.indicators.units.iter().map(|u| u.as_str());
         let n = units
             .len()
             .max(a.indicators.units.len())
@@ -591,7 +590,6 @@ impl<'a> Ctx<'a> {
                 });
             }
         }
-        let _ = ids;
         // Every per-unit vector of the analysis has one entry per unit (the fields are public,
         // so a hand-made analysis could disagree; rendering must not panic on it).
         let mut lengths = vec![
