@@ -2,10 +2,81 @@
 
 use std::path::PathBuf;
 
-use pyo3::exceptions::PyKeyError;
+use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyMapping, PyString, PyTuple};
 
 use crate::detached;
+
+/// The block layer spec of `from_geojson` / `from_geopackage`: the core's default fields,
+/// replaced by whatever is given.
+fn layer_spec(
+    levels: Option<Vec<String>>,
+    id_fields: Option<Vec<String>>,
+    name_field: Option<String>,
+) -> quartier::BlockLayerSpec {
+    let mut spec = quartier::BlockLayerSpec::default_fields();
+    if let Some(levels) = levels {
+        spec.levels = levels;
+    }
+    if let Some(id_fields) = id_fields {
+        spec.id_fields = id_fields;
+    }
+    spec.name_field = name_field;
+    spec
+}
+
+/// The name of an object's type, for a `TypeError` message.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
+/// A column of `str | None` from any iterable (a list, a tuple, a NumPy object array, ...).
+fn text_column(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Option<String>>> {
+    if obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a sequence of str, not a single str"
+        )));
+    }
+    obj.try_iter()?
+        .enumerate()
+        .map(|(i, item)| {
+            let item = item?;
+            if item.is_none() {
+                Ok(None)
+            } else if let Ok(s) = item.cast::<PyString>() {
+                Ok(Some(s.to_cow()?.into_owned()))
+            } else {
+                Err(PyTypeError::new_err(format!(
+                    "{what}[{i}] is {}, expected str or None",
+                    type_name(&item)
+                )))
+            }
+        })
+        .collect()
+}
+
+/// The WKB geometries (`bytes | None`) of any iterable, borrowed without copying.
+fn wkb_column<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
+    obj.try_iter()?
+        .enumerate()
+        .map(|(i, item)| {
+            let item = item?;
+            if item.is_none() {
+                Ok(None)
+            } else {
+                item.cast_into::<PyBytes>().map(Some).map_err(|e| {
+                    PyTypeError::new_err(format!(
+                        "geometries[{i}] is {}, expected bytes (WKB) or None",
+                        type_name(e.into_inner().as_any())
+                    ))
+                })
+            }
+        })
+        .collect()
+}
 
 /// A validated spatial hierarchy of named levels, read from a block layer.
 #[pyclass(frozen, module = "quartier", name = "Hierarchy")]
@@ -35,16 +106,91 @@ impl Hierarchy {
         id_fields: Option<Vec<String>>,
         name_field: Option<String>,
     ) -> PyResult<Self> {
-        let mut spec = quartier::BlockLayerSpec::default_fields();
-        if let Some(levels) = levels {
-            spec.levels = levels;
-        }
-        if let Some(id_fields) = id_fields {
-            spec.id_fields = id_fields;
-        }
-        spec.name_field = name_field;
+        let spec = layer_spec(levels, id_fields, name_field);
         let (inner, _report) = detached(py, || quartier::read_hierarchy(&path, &spec))?;
         Ok(Self::new(inner))
+    }
+
+    /// Reads a GeoPackage block layer and builds the hierarchy (upper levels dissolved).
+    #[staticmethod]
+    #[pyo3(signature = (path, *, layer = None, levels = None, id_fields = None, name_field = None))]
+    fn from_geopackage(
+        py: Python<'_>,
+        path: PathBuf,
+        layer: Option<String>,
+        levels: Option<Vec<String>>,
+        id_fields: Option<Vec<String>>,
+        name_field: Option<String>,
+    ) -> PyResult<Self> {
+        let spec = layer_spec(levels, id_fields, name_field);
+        let (inner, _report) = detached(py, || {
+            quartier::read_hierarchy_gpkg(&path, layer.as_deref(), &spec)
+        })?;
+        Ok(Self::new(inner))
+    }
+
+    /// Builds the hierarchy from WKB geometries and id columns in one call.
+    #[staticmethod]
+    #[pyo3(signature = (geometries, ids, *, levels = None, names = None))]
+    fn from_wkb(
+        py: Python<'_>,
+        geometries: &Bound<'_, PyAny>,
+        ids: &Bound<'_, PyAny>,
+        levels: Option<Vec<String>>,
+        names: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let blobs = wkb_column(geometries)?;
+        let (levels, ids) = if let Ok(map) = ids.cast::<PyMapping>() {
+            let levels = match levels {
+                Some(levels) => levels,
+                None => map.keys()?.extract()?,
+            };
+            let columns = levels
+                .iter()
+                .map(|level| {
+                    let column = map.get_item(level).map_err(|_| {
+                        PyKeyError::new_err(format!("ids has no column for level {level:?}"))
+                    })?;
+                    text_column(&column, &format!("ids[{level:?}]"))
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            (levels, columns)
+        } else {
+            let levels = levels.unwrap_or_else(quartier::WkbBlockColumns::default_levels);
+            let columns = ids
+                .try_iter()?
+                .enumerate()
+                .map(|(i, column)| text_column(&column?, &format!("ids[{i}]")))
+                .collect::<PyResult<Vec<_>>>()?;
+            (levels, columns)
+        };
+        let names = names.map(|n| text_column(n, "names")).transpose()?;
+        let columns = quartier::WkbBlockColumns {
+            levels,
+            geometries: blobs
+                .iter()
+                .map(|b| b.as_ref().map(|b| b.as_bytes()))
+                .collect(),
+            ids,
+            names,
+        };
+        let (inner, _report) = detached(py, || quartier::read_hierarchy_wkb(&columns))?;
+        Ok(Self::new(inner))
+    }
+
+    /// The default level names, from the top to the blocks.
+    #[classattr]
+    #[pyo3(name = "DEFAULT_LEVELS")]
+    fn default_levels(py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        Ok(PyTuple::new(py, quartier::DEFAULT_LEVELS)?.unbind())
+    }
+
+    /// The default id fields (columns), one per default level.
+    #[classattr]
+    #[pyo3(name = "DEFAULT_ID_FIELDS")]
+    fn default_id_fields(py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        let spec = quartier::BlockLayerSpec::default_fields();
+        Ok(PyTuple::new(py, spec.id_fields)?.unbind())
     }
 
     /// The level names, from the top to the blocks.

@@ -14,6 +14,7 @@ mod assignment;
 mod counts;
 mod geojson;
 mod gpkg;
+mod gpkg_read;
 mod layers_geojson;
 mod points;
 mod protected;
@@ -21,6 +22,7 @@ mod ranking;
 mod records;
 mod report;
 mod shapefile;
+mod wkb;
 
 pub use self::geojson::{
     BlockLayerSpec, GeoJsonProblem, JsonErrorKind, read_block_features, read_hierarchy,
@@ -30,6 +32,7 @@ pub use self::shapefile::{ShapefileProblem, read_units_shapefile};
 pub use assignment::write_assignment_csv;
 pub use counts::{write_counts_csv, write_counts_csv_to};
 pub use gpkg::{LayerProblem, Srs, write_geopackage};
+pub use gpkg_read::{GeoPackageProblem, read_block_features_gpkg, read_hierarchy_gpkg};
 pub use layers_geojson::write_layer_geojson;
 pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
 pub use protected::{
@@ -41,6 +44,9 @@ pub use records::{
     RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
 };
 pub use report::write_report;
+pub use wkb::{
+    WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb, read_hierarchy_wkb,
+};
 
 /// Errors of reading or writing files.
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +125,7 @@ pub enum IoError {
         /// What is wrong.
         problem: LayerProblem,
     },
-    /// The SQLite database of a GeoPackage could not be created or written.
+    /// The SQLite database of a GeoPackage could not be created, read or written.
     #[error("{path}: sqlite: {source}")]
     Sqlite {
         /// The file that was to be written.
@@ -127,6 +133,31 @@ pub enum IoError {
         /// SQLite's error.
         #[source]
         source: rusqlite::Error,
+    },
+    /// A GeoPackage, one of its layers, features or fields is unusable for reading.
+    #[error("{}{}: {problem}", .path.display(), self::gpkg_read::location(.layer, .fid, .field))]
+    GeoPackage {
+        /// The file concerned.
+        path: PathBuf,
+        /// The layer (feature table) concerned, once known.
+        layer: Option<String>,
+        /// The `fid` of the feature concerned, if any.
+        fid: Option<i64>,
+        /// The field (column) concerned, if any.
+        field: Option<String>,
+        /// What is wrong.
+        problem: GeoPackageProblem,
+    },
+    /// A block layer given in memory as WKB geometries and id columns
+    /// ([`WkbBlockColumns`]) is unusable.
+    #[error("wkb block columns{}{}: {problem}", feature.map(|f| format!(": feature {f}")).unwrap_or_default(), column.as_deref().map(|c| format!(", column `{c}`")).unwrap_or_default())]
+    WkbColumns {
+        /// 0-based index of the feature (row) concerned, if any.
+        feature: Option<usize>,
+        /// The column concerned (a level name, or `name`), if any.
+        column: Option<String>,
+        /// What is wrong.
+        problem: WkbColumnsProblem,
     },
 }
 
