@@ -536,6 +536,14 @@ pub enum TableError {
         /// Number of blocks of the table.
         n_blocks: usize,
     },
+    /// The category column has another length than the coordinates.
+    #[error("{categories} category values for {points} points: one per point is needed")]
+    CategoryLength {
+        /// Number of points (coordinates).
+        points: usize,
+        /// Number of category values.
+        categories: usize,
+    },
     /// The number of counts does not fit the table's shape.
     #[error("a table of {units} units × {n_categories} categories cannot hold {values} counts")]
     ShapeMismatch {
