@@ -244,11 +244,13 @@ pub enum HierarchyError {
         /// Number of upper levels (all levels but the blocks).
         upper_levels: usize,
     },
-    /// Validation found errors; the report lists them (and any warnings).
+    /// Validation found errors; the report lists them (and any warnings). The message names
+    /// the first error, so that a caller who prints only the error sees what is wrong.
     #[error(
-        "the hierarchy is invalid: {} error(s), {} warning(s)",
+        "the hierarchy is invalid: {} error(s), {} warning(s); the first: {}",
         .report.errors().count(),
-        .report.warnings().count()
+        .report.warnings().count(),
+        .report.first_error()
     )]
     Invalid {
         /// All findings of the validation.
@@ -659,6 +661,24 @@ impl ValidationReport {
     /// The level names the findings refer to.
     pub fn levels(&self) -> &[String] {
         &self.levels
+    }
+}
+
+impl ValidationReport {
+    /// The first error, described as in the report (empty when there is none).
+    fn first_error(&self) -> String {
+        self.errors()
+            .next()
+            .map(|finding| {
+                struct Describe<'a>(&'a Finding, &'a [String]);
+                impl fmt::Display for Describe<'_> {
+                    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        self.0.describe(f, self.1)
+                    }
+                }
+                Describe(finding, &self.levels).to_string()
+            })
+            .unwrap_or_default()
     }
 }
 

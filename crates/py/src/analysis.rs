@@ -14,11 +14,22 @@ use crate::hierarchy::Hierarchy;
 #[derive(Debug)]
 pub struct ProtectedTables {
     tables: Vec<quartier::ProtectedTables>,
+    /// The protocol of the run that made the tables (aggregates only: record counts, cells
+    /// by status, the audit), shown in reports and returned by `audit`.
+    protocol: quartier::AnonymizeProtocol,
 }
 
 impl ProtectedTables {
-    pub(crate) fn new(tables: Vec<quartier::ProtectedTables>) -> Self {
-        Self { tables }
+    pub(crate) fn new(
+        tables: Vec<quartier::ProtectedTables>,
+        protocol: quartier::AnonymizeProtocol,
+    ) -> Self {
+        Self { tables, protocol }
+    }
+
+    /// The core's protected tables, one per dataset (for the other analyze-phase wrappers).
+    pub(crate) fn tables(&self) -> &[quartier::ProtectedTables] {
+        &self.tables
     }
 }
 
@@ -40,6 +51,12 @@ impl ProtectedTables {
                 )
             })
             .collect()
+    }
+
+    /// The anonymization protocol of the run that made these tables, as JSON (the content of
+    /// ``protocol.json``: parameters, records accounted for, cells by status, the audit).
+    fn protocol(&self) -> String {
+        self.protocol.to_json()
     }
 
     fn __len__(&self) -> usize {
@@ -128,7 +145,7 @@ pub fn _report(
             tables: &tables.tables,
             analysis: &analysis,
             catalogue: &catalogue,
-            protocol: None,
+            protocol: Some(&tables.protocol),
         };
         let mut report_spec = quartier::ReportSpec::new(title);
         if english {

@@ -210,7 +210,11 @@ pub(crate) fn _anonymize<'py>(
     dict.set_item("value", value.into_pyarray(py))?;
     dict.set_item("status", status)?;
     let protocol = out.protocol().to_json();
-    Ok((dict, protocol, ProtectedTables::new(out.tables().to_vec())))
+    Ok((
+        dict,
+        protocol,
+        ProtectedTables::new(out.tables().to_vec(), out.protocol().clone()),
+    ))
 }
 
 /// `_demo_town(seed) -> (hierarchy, columns, groupings)`: the demo town Musterstadt.

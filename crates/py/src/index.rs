@@ -81,6 +81,34 @@ impl UnitIndex {
         Ok((units.into_pyarray(py), outcomes.into_pyarray(py)))
     }
 
+    /// Best-of-`repeat` seconds of the core's `assign` alone on the same arrays (no
+    /// conversion, no result arrays): the reference of `benches/python_assign.py`, which
+    /// measures what the Python call adds. Not part of the API.
+    #[pyo3(signature = (x, y, repeat = 5))]
+    fn _time_assign<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        y: &Bound<'py, PyAny>,
+        repeat: usize,
+    ) -> PyResult<f64> {
+        let x = readonly_f64("x", x)?;
+        let y = readonly_f64("y", y)?;
+        let xs = contiguous("x", &x)?;
+        let ys = contiguous("y", &y)?;
+        let options = quartier::AssignOptions::default();
+        detached(py, || {
+            let mut best = f64::INFINITY;
+            for _ in 0..repeat.max(1) {
+                let start = std::time::Instant::now();
+                let assignment = self.inner.assign(xs, ys, &options)?;
+                best = best.min(start.elapsed().as_secs_f64());
+                drop(assignment);
+            }
+            Ok::<_, quartier::AssignError>(best)
+        })
+    }
+
     /// The unit ids in index order: `unit_ids[u]` is the id of unit position `u`.
     #[getter]
     fn unit_ids(&self) -> Vec<&str> {
