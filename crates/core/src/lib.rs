@@ -20,6 +20,7 @@ mod hierarchy;
 mod indicator;
 mod io;
 mod pipeline;
+mod point_counts;
 mod rank;
 mod records;
 mod render;
@@ -72,6 +73,10 @@ pub use io::{
     CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
     write_atomic,
 };
+pub use io::{
+    GeoPackageProblem, WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb,
+    read_block_features_gpkg, read_hierarchy_gpkg, read_hierarchy_wkb,
+};
 pub use io::{LayerProblem, Srs, write_geopackage, write_layer_geojson};
 pub use io::{
     RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
@@ -83,6 +88,7 @@ pub use io::{
 pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
 pub use io::{write_ranking_csv, write_ranking_json};
 pub use pipeline::{Counts, DatasetCounts, DatasetProtocol, Protocol, count_records};
+pub use point_counts::{PointCell, PointCounts, protect_points};
 pub use rank::{
     Aggregation, Criterion, Direction, Driver, DynamicsClass, Exclusion, IMD_2019_DOMAIN_WEIGHTS,
     ImdResult, ImdUnit, MissingPolicy, MssClass, MssResult, MssUnit, Normalization, RankError,

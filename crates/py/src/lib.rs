@@ -9,7 +9,9 @@ use pyo3::types::PyTuple;
 
 mod analysis;
 mod anonymize;
+mod api;
 mod classify;
+mod counts;
 mod exceptions;
 mod hierarchy;
 mod index;
@@ -50,6 +52,9 @@ fn _quartier(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<analysis::ProtectedTables>()?;
     m.add_function(wrap_pyfunction!(analysis::_analyze, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::_report, m)?)?;
+    m.add_function(wrap_pyfunction!(counts::_protect_points, m)?)?;
+    m.add_function(wrap_pyfunction!(api::_indicators, m)?)?;
+    m.add_function(wrap_pyfunction!(api::_rank, m)?)?;
     m.add_function(wrap_pyfunction!(anonymize::_demo_town, m)?)?;
     m.add_function(wrap_pyfunction!(classify::class_breaks, m)?)?;
     m.add_function(wrap_pyfunction!(classify::classify, m)?)?;

@@ -147,10 +147,11 @@ def test_errors_map_to_their_classes(demo) -> None:
 
 
 def test_report_from_python_writes_the_cli_report(demo, cli_out, tmp_path) -> None:
-    """quartier.report writes the same maps and GIS values as ``quartier demo``.
+    """quartier.report writes the same maps, pages and GIS values as ``quartier demo``.
 
-    The Python handle carries no protocol, so the pages differ from the CLI's in the protocol
-    and suppression-rule sections only; maps and the GeoPackage's ranked layer are compared.
+    The demo's catalogue is the CLI's own; here a one-entry catalogue is given, so the pages
+    differ from the CLI's in the sources only; maps and the GeoPackage's ranked layer are
+    compared byte for byte and value for value, and the protocol summary is shown.
     """
     import geopandas as gpd
 
@@ -163,6 +164,8 @@ def test_report_from_python_writes_the_cli_report(demo, cli_out, tmp_path) -> No
     assert index == tmp_path / "report" / "index.html"
     html = index.read_text(encoding="utf-8")
     assert "Rangfolge" in html and "Bürgeramt" in html
+    assert "Protokoll der Geheimhaltung" in html and "Prüfung bestanden" in html
+    assert quartier.audit(tables)["resident"]["passed"] is True
     for svg in sorted((cli_out / "report" / "maps").glob("*.svg")):
         ours = tmp_path / "report" / "maps" / svg.name
         assert ours.read_bytes() == svg.read_bytes(), svg.name

@@ -77,10 +77,15 @@ __all__ = [
     "classify",
     "contiguity",
     "demo_town",
+    "hierarchy_from_geodataframe",
+    "indicators",
+    "rank",
     "report",
     "local_moran",
     "moran",
     "protect",
+    "protect_points",
+    "audit",
 ]
 
 
@@ -231,6 +236,110 @@ def anonymize(
     return _output(columns), json.loads(protocol)
 
 
+def audit(tables: ProtectedTables) -> dict[str, dict[str, Any]]:
+    """The disclosure audit of the protected tables, per dataset.
+
+    The audit ran when the tables were made (:func:`protect` refuses to return tables whose
+    audit failed): for every suppressed cell the LP bounds of its value given everything
+    published, over all levels and groupings. Only the sealed phase knows the true values, so
+    the audit is the one of that run, carried with the tables.
+
+    Returns:
+        ``{dataset: {"passed", "protection", "suppressed", "protected", "exposed",
+        "smallest_width", "components"}}`` as in ``protocol.json``.
+
+    Example:
+        >>> quartier.audit(tables)["resident"]["passed"]  # doctest: +SKIP
+        True
+    """
+    protocol = json.loads(tables.protocol())
+    return {d["dataset"]: d["audit"] for d in protocol["datasets"]}
+
+
+def protect_points(
+    hierarchy: Hierarchy,
+    x: Any,
+    y: Any,
+    category: Any = None,
+    *,
+    labels: Sequence[str] | None = None,
+    k: int = 3,
+    zeros: bool = False,
+    snap: float | None = None,
+) -> tuple[Any, dict[str, int]]:
+    """Protected counts of points by any categories, on every level of the hierarchy.
+
+    The sealed phase for data that are not one of the built-in record kinds (a QGIS point
+    layer, a table with a category column): the points are assigned to the blocks, counted per
+    block and category, summed up every level, and protected like :func:`anonymize` protects
+    a dataset (primary suppression of ``0 < n < k``, secondary suppression over all levels
+    and the category margins, LP audit). Only protected cells come out.
+
+    Args:
+        hierarchy: The hierarchy; its finest level are the blocks.
+        x, y: Coordinates (float64 arrays; NaN = no coordinate) in the hierarchy's CRS.
+        category: One label per point (any values); ``None`` counts totals only.
+        labels: The categories in the order of the table's columns; every value of
+            ``category`` must be one of them (labels without a point are zero columns).
+            Default: the distinct values of ``category``, sorted.
+        k: Minimum frequency of the primary rule.
+        zeros: Treat zero cells as sensitive too.
+        snap: Snap points outside every block to the nearest block within this many metres.
+
+    Returns:
+        ``(cells, summary)``: the protected cells (columns ``level``, ``unit_id``,
+        ``category`` — a label or ``total`` — and ``value``, missing where suppressed; a
+        DataFrame when pandas is installed), and the assignment summary (``read``,
+        ``assigned``, ``snapped``, ``invalid_coordinate``, ``outside``), which accounts for
+        every point.
+
+    Raises:
+        AssignError: Coordinates of unequal length or a bad snap distance.
+        TableError: ``category`` has another length than the coordinates.
+        DisclosureError: No protection could be found.
+
+    Example:
+        >>> cells, summary = quartier.protect_points(hierarchy, x, y, kinds, k=3)  # doctest: +SKIP
+    """
+    xs = np.ascontiguousarray(x, dtype=np.float64)
+    ys = np.ascontiguousarray(y, dtype=np.float64)
+    if category is None:
+        labels, codes = ["all"], np.zeros(len(xs), dtype=np.uint64)
+    else:
+        values = np.asarray(category)
+        if values.dtype.kind == "O":
+            values = values.astype(str)
+        if labels is None:
+            unique, inverse = np.unique(values, return_inverse=True)
+            labels = [str(v) for v in unique]
+            codes = np.ascontiguousarray(inverse.reshape(-1), dtype=np.uint64)
+        else:
+            labels = [str(v) for v in labels]
+            ordered = np.asarray(labels)
+            sorter = np.argsort(ordered)
+            found = np.searchsorted(ordered, values.astype(str), sorter=sorter)
+            found = sorter[np.minimum(found, len(ordered) - 1)]
+            unknown = ordered[found] != values.astype(str)
+            if unknown.any():
+                raise ValueError(
+                    f"{int(unknown.sum())} category values are not among the labels"
+                )
+            codes = np.ascontiguousarray(found, dtype=np.uint64)
+    columns, summary, _ = _quartier._protect_points(
+        hierarchy, xs, ys, codes, labels, k=k, zeros=zeros, snap=snap
+    )
+    if category is None:
+        keep = [c == "total" for c in columns["category"]]
+        columns = {name: [v for v, k_ in zip(col, keep) if k_] for name, col in columns.items()}
+    try:
+        import pandas as pd  # type: ignore[import-untyped]
+    except ImportError:
+        return columns, summary
+    frame = pd.DataFrame(columns)
+    frame["value"] = frame["value"].astype("Int64")
+    return frame, summary
+
+
 def protect(
     records: Any,
     hierarchy: Hierarchy,
@@ -311,6 +420,180 @@ def analyze(
     return pd.read_csv(io.StringIO(text), dtype={"unit_id": str, "excluded": str, "drivers": str})
 
 
+def _frame(columns: dict[str, Any], integers: Sequence[str]) -> Any:
+    """Columns as a pandas DataFrame (``integers`` as nullable ``Int64``), else the dict."""
+    try:
+        import pandas as pd  # type: ignore[import-untyped]
+    except ImportError:
+        return columns
+    frame = pd.DataFrame(columns)
+    for name in integers:
+        frame[name] = pd.array(columns[name], dtype="Float64").astype("Int64")
+    return frame
+
+
+def _floats(values: Any) -> np.ndarray:
+    """A column as float64 (NaN = missing). NumPy arrays are passed as they are (read in place;
+    a non-contiguous one is refused in Rust); pandas columns as pandas converts them."""
+    if hasattr(values, "to_numpy"):
+        return np.ascontiguousarray(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.asarray(values, dtype=np.float64)
+
+
+def indicators(
+    tables: ProtectedTables,
+    hierarchy: Hierarchy,
+    *,
+    level: str = "quartier",
+    specs: Sequence[Mapping[str, Any]] | None = None,
+) -> Any:
+    """Computes indicators for every unit of one level from the protected tables.
+
+    A thin layer over the Rust core's ``compute_indicators``: shares (numerator / denominator
+    × 100), rates (× ``per``) and densities (per km² of the unit's area in the hierarchy's
+    metric CRS). A sum of categories is known when each of its cells is published, or when
+    the row total and every other category are (total − the others); otherwise the value is
+    missing with status ``suppressed`` — never a zero.
+
+    Args:
+        tables: Protected tables from :func:`protect`.
+        hierarchy: The hierarchy the tables were made with.
+        level: The level whose units get values.
+        specs: The indicators, one dict each; ``None`` = the seed's four indicators
+            (``under25_share``, ``under25_density``, ``kita_low_income_share``,
+            ``child_support_rate``). Keys: ``name`` (letters, digits, ``_``, ``-``),
+            ``label`` (default: the name), ``measure`` (``"share"``, ``"rate"`` or
+            ``"density"``), ``numerator`` and, for shares and rates, ``denominator``: a term
+            ``{"dataset": "resident" | "kita" | "child_support", "categories": [...]}``
+            (no ``categories`` = the row total); ``per`` (rates: the multiplier, e.g. 100);
+            ``area`` (densities: ``"unit"``, the default); ``smoothing`` (``"none"``, the
+            default, or ``"empirical_bayes"`` for shares and rates).
+
+    Returns:
+        One row per unit in the level's order: ``unit_id``, ``population`` (the resident
+        table's row total; missing when suppressed), ``area_km2``, then per indicator
+        ``<name>`` (missing where not known), ``<name>_status`` (``ok``, ``suppressed``,
+        ``zero_denominator``, ``zero_area``) and ``<name>_smoothed`` (equal to the value
+        unless smoothed). A pandas DataFrame (``population`` of dtype ``Int64``) when pandas
+        is installed, else a dict of columns (NumPy ``float64`` arrays with NaN, lists of
+        str).
+
+    Raises:
+        IndicatorError: A spec is malformed (the message names the spec's position and the
+            key), names an unknown dataset or category, two specs share a name, the level is
+            unknown, or the tables do not fit the hierarchy.
+
+    Example:
+        >>> frame = quartier.indicators(tables, hierarchy, specs=[{
+        ...     "name": "under6_share", "measure": "share",
+        ...     "numerator": {"dataset": "resident", "categories": ["0-2", "3-5"]},
+        ...     "denominator": {"dataset": "resident"},
+        ... }])  # doctest: +SKIP
+        >>> frame[["unit_id", "under6_share", "under6_share_status"]]  # doctest: +SKIP
+    """
+    dicts = None if specs is None else [dict(s) if isinstance(s, Mapping) else s for s in specs]
+    columns = _quartier._indicators(hierarchy, tables, level, dicts)
+    return _frame(columns, integers=["population"])
+
+
+def rank(
+    values: Any,
+    *,
+    units: Sequence[str] | None = None,
+    population: Any = None,
+    directions: Mapping[str, str] | None = None,
+    weights: Mapping[str, float] | Sequence[float] | None = None,
+    preset: str = "enger",
+    normalization: str | None = None,
+    min_population: float | str | None = None,
+    selection: str | tuple[str, float] | None = None,
+    draws: int = 0,
+    seed: int = 2019,
+) -> Any:
+    """Ranks units by a composite of criteria, with selection, drivers and rank intervals.
+
+    A thin layer over the Rust core's ``rank`` and ``rank_uncertainty``. The procedure (see
+    the core's ``RankSpec``): exclusions (population below the minimum or unknown when
+    needed, no value), orientation (higher = more disadvantaged), normalization per
+    criterion over the ranked units, weighted aggregation (missing values re-weighted or the
+    unit excluded, by preset), optional re-standardization, ranks (1 = most disadvantaged;
+    ties share the smallest rank), selection and drivers.
+
+    Args:
+        values: The criteria: a pandas DataFrame or a mapping ``{criterion: 1-d values}``,
+            every column a criterion; NaN (or ``pd.NA``) = missing. NumPy ``float64``
+            arrays are read in place (a non-contiguous one raises ``ValueError``).
+        units: The unit ids; default the DataFrame's index (as str), else ``"0"``, ``"1"``…
+        population: Residents per unit (NaN = unknown), needed by a minimum population.
+        directions: ``{criterion: "higher_is_worse" | "lower_is_worse"}``; criteria not
+            named are ``higher_is_worse``.
+        weights: ``{criterion: weight}`` (criteria not named weigh 1) or one weight per
+            criterion in column order; weights are relative (divided by their sum).
+        preset: ``"enger"`` (the seed: z-scores, mean, re-standardized, minimum 300
+            residents, selected = composite > 1, missing values re-weighted),
+            ``"berlin_mss"`` (as enger, but a unit with a missing value is excluded) or
+            ``"imd"`` (exponential rank transform, weighted sum, no minimum, no selection).
+        normalization: Overrides the preset's: ``"zscore"``, ``"zscore_population"``,
+            ``"minmax"``, ``"rank"``, ``"percentile"`` or ``"exponential_rank"``.
+        min_population: Overrides the preset's minimum: a number, or ``"none"`` for none.
+        selection: Overrides the preset's rule: ``("top", n)``, ``("threshold", t)``
+            (composite > t) or ``"none"``.
+        draws: Monte-Carlo draws for rank intervals (0 = none): each draw multiplies every
+            weight by a factor uniform in [0.75, 1.25] and ranks again.
+        seed: The Monte-Carlo seed; the same seed gives the same intervals.
+
+    Returns:
+        One row per unit in input order: ``unit_id``, ``excluded`` (empty when ranked, else
+        ``below_minimum_population``, ``population_unknown``, ``missing`` or ``no_value``),
+        ``<criterion>_norm`` (the normalized value as aggregated), ``composite``, ``rank``,
+        with ``draws > 0`` ``rank_median``, ``rank_p05``, ``rank_p95`` and ``p_selected``
+        (share of draws in which the unit is selected), ``selected`` and ``drivers`` (the
+        criteria that push the composite above average, largest first, ``;``-separated). A
+        pandas DataFrame (``rank`` of dtype ``Int64``) when pandas is installed, else a dict
+        of columns (NumPy arrays with NaN, lists of str).
+
+    Raises:
+        RankError: An unknown preset, normalization, direction or criterion; bad weights,
+            population or settings; a non-finite value (±inf; missing is NaN); a constant
+            criterion under z-scores or min–max; duplicate unit ids or criteria.
+        ValueError: A NumPy column is not contiguous.
+
+    Example:
+        >>> frame = quartier.indicators(tables, hierarchy)  # doctest: +SKIP
+        >>> criteria = frame.set_index("unit_id")[["under25_share", "child_support_rate"]]  # doctest: +SKIP
+        >>> ranking = quartier.rank(criteria, population=frame["population"],
+        ...     weights={"under25_share": 0.5}, draws=1000)  # doctest: +SKIP
+        >>> ranking[ranking["selected"]]  # doctest: +SKIP
+    """
+    names = [str(name) for name in values.keys()]
+    columns = [(name, _floats(values[key])) for name, key in zip(names, values.keys())]
+    if units is None:
+        n = len(columns[0][1]) if columns else 0
+        index = getattr(values, "index", range(n))
+        units = [str(u) for u in index]
+    weight_pairs: list[tuple[str, float]] = []
+    weight_list: list[float] | None = None
+    if isinstance(weights, Mapping):
+        weight_pairs = [(str(k), float(w)) for k, w in weights.items()]
+    elif weights is not None:
+        weight_list = [float(w) for w in weights]
+    result = _quartier._rank(
+        [str(u) for u in units],
+        columns,
+        None if population is None else _floats(population),
+        list((directions or {}).items()),
+        weight_pairs,
+        weight_list,
+        preset,
+        normalization,
+        min_population,
+        selection,
+        draws,
+        seed,
+    )
+    return _frame(result, integers=["rank"])
+
+
 def report(
     tables: ProtectedTables,
     hierarchy: Hierarchy,
@@ -331,8 +614,8 @@ def report(
     report — ``report/index.html`` (composite map, ranking with rank intervals, links),
     ``report/<level>-<id>.html`` (one profile per unit), ``report/maps/*.svg`` — and
     ``gis/quartier.gpkg`` (one layer per level, QGIS style) with ``gis/<level>.geojson``.
-    The handle carries no anonymization protocol, so the pages leave out the protocol
-    summary and the suppression rule; ``quartier demo`` shows both.
+    The pages show the protocol summary and the suppression rule of the run that made the
+    tables (the handle carries its protocol).
 
     Args:
         tables: Protected tables from :func:`protect`.
@@ -437,3 +720,75 @@ def contiguity(geometries: Any, *, kind: str = "queen", tolerance: float = 0.0) 
     _, coords, offsets = shapely.to_ragged_array(np.asarray(geometries), include_z=False)
     offsets = [np.asarray(o, dtype=np.int64) for o in offsets]  # shapely gives int32
     return _quartier._contiguity(coords, offsets, kind=kind, tolerance=tolerance)
+
+
+def _text_ids(column: Any) -> list[str | None]:
+    """A pandas id column as ``str`` (``None`` where missing), converted without a Python loop
+    per value. Integral floats (an integer column with gaps) become integer text, as the
+    GeoJSON and GeoPackage readers make them."""
+    import pandas as pd
+
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_float_dtype(column.dtype):
+        present = column[~missing]
+        if bool((present % 1 == 0).all()):
+            column = column.astype("Int64")
+    text = column.astype(str).astype(object)
+    return text.where(~missing, None).tolist()  # type: ignore[no-any-return]
+
+
+def hierarchy_from_geodataframe(
+    gdf: Any,
+    *,
+    levels: Sequence[str] | None = None,
+    id_columns: Sequence[str] | None = None,
+    name_column: str | None = None,
+) -> Hierarchy:
+    """Builds the hierarchy from a geopandas GeoDataFrame of blocks, one row per block.
+
+    The geometries go to Rust as WKB (``gdf.geometry.to_wkb()``) and the id columns as lists
+    of ``str`` (``astype(str)``; integers and integral floats become their decimal text,
+    missing values stay missing), all in one call to :meth:`Hierarchy.from_wkb`: no loop per
+    feature in Python. The result is the hierarchy :meth:`Hierarchy.from_geojson` gives for
+    the same layer written to GeoJSON.
+
+    Example:
+        >>> import geopandas  # doctest: +SKIP
+        >>> blocks = geopandas.read_file("blocks.gpkg")  # doctest: +SKIP
+        >>> h = quartier.hierarchy_from_geodataframe(blocks)  # doctest: +SKIP
+        >>> h.levels  # doctest: +SKIP
+        ['gemeinde', 'ortsteil', 'quartier', 'baublock']
+
+    Args:
+        gdf: The block layer: Polygon / MultiPolygon geometries in a projected (metric) CRS.
+            A GeoDataFrame without a CRS is taken to be in the project CRS.
+        levels: Level names from the top to the blocks; default
+            :attr:`Hierarchy.DEFAULT_LEVELS`.
+        id_columns: The column holding each level's id, one per level; default
+            :attr:`Hierarchy.DEFAULT_ID_FIELDS`.
+        name_column: The column holding a block's name, if any.
+
+    Raises:
+        ValueError: The GeoDataFrame's CRS is geographic (not projected): reproject it first,
+            e.g. ``gdf.to_crs(25832)``.
+        KeyError: A column is missing.
+        QuartierIOError: A geometry is not a Polygon / MultiPolygon, an id is missing, or
+            the numbers of levels and id columns differ; the message names the feature
+            (the row's position, 0-based) and the problem.
+        HierarchyError: Validation found errors (gaps, overlaps, duplicate ids, empty
+            geometries, ...).
+    """
+    crs = getattr(gdf, "crs", None)
+    if crs is not None and not crs.is_projected:
+        raise ValueError(
+            f"the GeoDataFrame's CRS ({crs.name}) is not projected: quartier needs metres, "
+            "reproject first, e.g. gdf.to_crs(25832)"
+        )
+    levels = list(levels) if levels is not None else list(Hierarchy.DEFAULT_LEVELS)
+    id_columns = (
+        list(id_columns) if id_columns is not None else list(Hierarchy.DEFAULT_ID_FIELDS)
+    )
+    geometries = np.asarray(gdf.geometry.to_wkb(), dtype=object)
+    ids = [_text_ids(gdf[column]) for column in id_columns]
+    names = _text_ids(gdf[name_column]) if name_column is not None else None
+    return Hierarchy.from_wkb(geometries, ids, levels=levels, names=names)

@@ -1,8 +1,8 @@
 """Type stubs of the extension module ``quartier._quartier``."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from os import PathLike
-from typing import Any, final
+from typing import Any, ClassVar, final
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,10 @@ __all__ = [
     "_OUTCOME_NAMES",
     "_RECORD_KINDS",
     "_analyze",
+    "_indicators",
+    "_rank",
     "_report",
+    "_protect_points",
     "_anonymize",
     "_contiguity",
     "class_breaks",
@@ -197,9 +200,15 @@ def _synthetic_index(n_blocks: int, seed: int) -> UnitIndex:
 class Hierarchy:
     """A validated spatial hierarchy of named levels (Gemeinde → Ortsteil → Quartier → Baublock).
 
-    Read it from a block layer with :meth:`from_geojson`; upper levels are dissolved from the
-    blocks. Immutable.
+    Read it from a block layer with :meth:`from_geojson`, :meth:`from_geopackage` or, for a
+    layer in memory (a geopandas GeoDataFrame, see ``quartier.hierarchy_from_geodataframe``),
+    :meth:`from_wkb`; upper levels are dissolved from the blocks. Immutable.
     """
+
+    DEFAULT_LEVELS: ClassVar[tuple[str, ...]]
+    """The default level names: ``("gemeinde", "ortsteil", "quartier", "baublock")``."""
+    DEFAULT_ID_FIELDS: ClassVar[tuple[str, ...]]
+    """The default id fields: ``("gemeinde_id", "ortsteil_id", "quartier_id", "block_id")``."""
 
     @staticmethod
     def from_geojson(
@@ -222,6 +231,84 @@ class Hierarchy:
         Raises:
             QuartierIOError: The file cannot be read or parsed.
             HierarchyError: Validation found errors (gaps, overlaps, duplicate ids, ...).
+        """
+
+    @staticmethod
+    def from_geopackage(
+        path: str | PathLike[str],
+        *,
+        layer: str | None = None,
+        levels: list[str] | None = None,
+        id_fields: list[str] | None = None,
+        name_field: str | None = None,
+    ) -> Hierarchy:
+        """Reads a GeoPackage block layer and builds the hierarchy, as :meth:`from_geojson` does.
+
+        Rows are read in ``fid`` order; geometries are Polygon or MultiPolygon (Z and M are
+        dropped). Integer ids become their decimal text. A NULL geometry is an empty geometry,
+        which validation reports.
+
+        Example:
+            >>> h = quartier.Hierarchy.from_geopackage("blocks.gpkg", layer="baublock")  # doctest: +SKIP
+            >>> h.levels  # doctest: +SKIP
+            ['gemeinde', 'ortsteil', 'quartier', 'baublock']
+
+        Args:
+            path: A GeoPackage (``.gpkg``), e.g. written by QGIS, ``ogr2ogr`` or geopandas.
+            layer: The feature table; default: the only feature layer of the file.
+            levels: Level names from the top to the blocks; default :attr:`DEFAULT_LEVELS`.
+            id_fields: The column holding each level's id, one per level; default
+                :attr:`DEFAULT_ID_FIELDS`. Matched case-insensitively, as SQLite does.
+            name_field: The column holding a block's name, if any.
+
+        Raises:
+            QuartierIOError: The file cannot be read, is not a GeoPackage, the layer is
+                missing or not unique, a column is missing, an id is NULL, or a geometry is
+                not a polygon (the message names the layer, the fid and the field).
+            HierarchyError: Validation found errors (gaps, overlaps, duplicate ids, ...).
+        """
+
+    @staticmethod
+    def from_wkb(
+        geometries: Sequence[bytes | None] | npt.NDArray[np.object_],
+        ids: Mapping[str, Sequence[str | None]] | Sequence[Sequence[str | None]],
+        *,
+        levels: Sequence[str] | None = None,
+        names: Sequence[str | None] | None = None,
+    ) -> Hierarchy:
+        """Builds the hierarchy from a block layer in memory: WKB geometries and id columns.
+
+        One call into Rust, with no loop per feature in Python; the WKB bytes are read in
+        place. Row ``i`` of every column is block (feature) ``i``. WKB may be little or big
+        endian, ISO or EWKB; Polygon or MultiPolygon; Z and M are dropped. A ``None``
+        geometry is an empty geometry, which validation reports.
+
+        Example:
+            >>> import shapely  # doctest: +SKIP
+            >>> squares = [shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)]  # doctest: +SKIP
+            >>> h = quartier.Hierarchy.from_wkb(  # doctest: +SKIP
+            ...     shapely.to_wkb(squares),
+            ...     {"quartier": ["Q1", "Q1"], "baublock": ["B1", "B2"]},
+            ... )
+            >>> h.units("quartier")  # doctest: +SKIP
+            ['Q1']
+
+        Args:
+            geometries: WKB ``bytes`` (or ``None``) per block: a list, or a NumPy object array
+                such as ``GeoSeries.to_wkb()`` / ``shapely.to_wkb`` returns.
+            ids: The id columns, ``str`` (or ``None`` for a missing id): a mapping from level
+                name to column, or a sequence of columns from the top level to the blocks.
+            levels: Level names from the top to the blocks. Default: the mapping's keys in
+                order, or :attr:`DEFAULT_LEVELS` for a sequence of columns.
+            names: The blocks' display names, if any.
+
+        Raises:
+            QuartierIOError: A geometry cannot be decoded or is not a polygon, an id is
+                missing, a column has the wrong length, or the number of levels and columns
+                differ (the message names the feature index and the column).
+            HierarchyError: Validation found errors (gaps, overlaps, duplicate ids, ...).
+            TypeError: A geometry is not bytes or None, or an id not str or None.
+            KeyError: ``levels`` names a level that ``ids`` has no column for.
         """
 
     @property
@@ -263,6 +350,8 @@ class ProtectedTables:
         """The dataset names, in order (``resident``, ``kita``, ``child_support``)."""
     def layers(self) -> list[tuple[str, list[str]]]:
         """The layers each dataset is published on, ``[(dataset, [layer, ...]), ...]``."""
+    def protocol(self) -> str:
+        """The anonymization protocol of the run that made the tables, as JSON."""
     def __len__(self) -> int: ...
 
 def _analyze(
@@ -274,6 +363,19 @@ def _analyze(
     permutations: int,
 ) -> tuple[str, str]:
     """The analyze phase (internal; use :func:`quartier.analyze`): ranking CSV and JSON text."""
+
+def _protect_points(
+    hierarchy: Hierarchy,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    category: npt.NDArray[np.uint64],
+    labels: list[str],
+    *,
+    k: int,
+    zeros: bool,
+    snap: float | None,
+) -> tuple[dict[str, list[Any]], dict[str, int], int]:
+    """Protected counts of points by category (internal; use :func:`quartier.protect_points`)."""
 
 def _report(
     hierarchy: Hierarchy,
@@ -289,6 +391,30 @@ def _report(
     epsg: int,
 ) -> list[str]:
     """Analyze, render and write the report (internal; use :func:`quartier.report`)."""
+
+def _indicators(
+    hierarchy: Hierarchy,
+    tables: ProtectedTables,
+    level: str,
+    specs: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """Indicator table columns (internal; use :func:`quartier.indicators`)."""
+
+def _rank(
+    units: list[str],
+    values: list[tuple[str, npt.NDArray[np.float64]]],
+    population: npt.NDArray[np.float64] | None,
+    directions: list[tuple[str, str]],
+    weights: list[tuple[str, float]],
+    weight_list: list[float] | None,
+    preset_name: str,
+    normalization_name: str | None,
+    min_population_value: float | str | None,
+    selection_value: str | tuple[str, float] | None,
+    draws: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Ranking table columns (internal; use :func:`quartier.rank`)."""
 
 def _demo_town(
     seed: int,
