@@ -186,3 +186,21 @@ def test_report_from_python_writes_the_cli_report(demo, cli_out, tmp_path) -> No
                         "title": "t", "reference_date": "2021-12-31"}])
     assert issubclass(quartier.RenderError, quartier.QuartierError)
     assert issubclass(quartier.RenderError, ValueError)
+
+
+def test_protected_tables_handle_carries_the_protocol_of_its_run(demo) -> None:
+    """The handle protect returns: datasets, layers and the protocol of the run that made it,
+    the same document anonymize returns for the same input."""
+    import json
+
+    hierarchy, tables = demo
+    assert isinstance(tables, quartier.ProtectedTables)
+    assert tables.datasets() == ["resident", "kita", "child_support"]
+    assert len(tables) == 3
+    layers = dict(tables.layers())
+    assert "baublock" in layers["resident"] and "baublock" not in layers["kita"]
+    _, records, groupings = quartier.demo_town(2019)
+    _, protocol = quartier.anonymize(
+        records, hierarchy, snap=5.0, groupings=groupings, finest_levels=FINEST
+    )
+    assert json.loads(tables.protocol()) == protocol
