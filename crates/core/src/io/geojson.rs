@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::{IoError, write_atomic};
 use crate::hierarchy::{
-    BlockFeature, DEFAULT_LEVELS, GeometryProblem, Hierarchy, HierarchyBuilder, UnitFeature,
-    UnitId, ValidationReport, geometry_problem,
+    BlockFeature, DEFAULT_LEVELS, GeometryProblem, Hierarchy, UnitFeature, UnitId,
+    ValidationReport, geometry_problem,
 };
 
 /// What is wrong with a GeoJSON file, a feature or a field.
@@ -492,21 +492,7 @@ pub fn read_hierarchy(
     spec: &BlockLayerSpec,
 ) -> Result<(Hierarchy, ValidationReport), crate::Error> {
     let layer = read_block_layer(path, spec)?;
-    let mut builder = HierarchyBuilder::new(spec.levels.iter().cloned());
-    let block_level = spec.levels.len().saturating_sub(1);
-    for (block, unclosed) in layer {
-        if unclosed {
-            let id = block.ids.last().cloned().unwrap_or_default();
-            builder.add_geometry_problem(
-                block_level,
-                block.feature,
-                UnitId::new(id),
-                GeometryProblem::UnclosedRing,
-            );
-        }
-        builder.add_block(block);
-    }
-    Ok(builder.build()?)
+    super::wkb::build_hierarchy(&spec.levels, layer)
 }
 
 /// Reads a flat layer of upper-level units (e.g. official quarter boundaries) to pass to

@@ -517,8 +517,8 @@ fn wkb_block_layer(columns: &WkbBlockColumns<'_>) -> Result<Vec<(BlockFeature, b
 }
 
 /// Builds blocks with their unclosed-ring flags into a hierarchy, reporting unclosed rings as
-/// [`GeometryProblem::UnclosedRing`] findings (as [`read_hierarchy`](crate::read_hierarchy)
-/// does).
+/// [`GeometryProblem::UnclosedRing`] findings: the one builder of every block-layer reader
+/// (GeoJSON, GeoPackage, WKB columns).
 pub(super) fn build_hierarchy(
     levels: &[String],
     layer: Vec<(BlockFeature, bool)>,
