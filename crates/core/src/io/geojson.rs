@@ -496,7 +496,7 @@ pub fn read_hierarchy(
 }
 
 /// Reads a flat layer of upper-level units (e.g. official quarter boundaries) to pass to
-/// [`HierarchyBuilder::add_unit`]; ids from `id_field`, names from `name_field`.
+/// [`HierarchyBuilder::add_unit`](crate::HierarchyBuilder::add_unit); ids from `id_field`, names from `name_field`.
 ///
 /// A feature with a null geometry gets `geometry: None` (the unit is then dissolved from its
 /// blocks).
