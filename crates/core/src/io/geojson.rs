@@ -546,7 +546,7 @@ pub fn read_unit_features(
 /// Reads a flat unit layer (for assignment without a hierarchy): ids from `id_field`, in file
 /// order.
 ///
-/// Every geometry is validated as in [`HierarchyBuilder`] (non-empty, finite, rings of at
+/// Every geometry is validated as in [`HierarchyBuilder`](crate::HierarchyBuilder) (non-empty, finite, rings of at
 /// least 4 points, no self-intersection) and ids must be unique.
 ///
 /// # Errors
