@@ -75,7 +75,7 @@ pub use io::{
 };
 pub use io::{
     GeoPackageProblem, WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb,
-    read_block_features_gpkg, read_hierarchy_gpkg, read_hierarchy_wkb,
+    multipolygon_to_wkb, read_block_features_gpkg, read_hierarchy_gpkg, read_hierarchy_wkb,
 };
 pub use io::{LayerProblem, Srs, write_geopackage, write_layer_geojson};
 pub use io::{

@@ -8,6 +8,14 @@ use pyo3::types::{PyBytes, PyMapping, PyString, PyTuple};
 
 use crate::detached;
 
+/// Ids, names, parent ids and WKB geometries of one level's units.
+type UnitColumns<'py> = (
+    Vec<String>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<Bound<'py, PyBytes>>,
+);
+
 /// The block layer spec of `from_geojson` / `from_geopackage`: the core's default fields,
 /// replaced by whatever is given.
 fn layer_spec(
@@ -211,6 +219,32 @@ impl Hierarchy {
             .iter()
             .map(|u| u.id().as_str().to_owned())
             .collect())
+    }
+
+    /// The units of a level as columns: ids, names, parent ids and geometries as WKB (in
+    /// hierarchy order), for `quartier.hierarchy_to_geodataframe`.
+    fn _units_wkb<'py>(&self, py: Python<'py>, level: &str) -> PyResult<UnitColumns<'py>> {
+        let l = self
+            .inner
+            .level(level)
+            .ok_or_else(|| PyKeyError::new_err(format!("no level named {level:?}")))?;
+        let units = self.inner.units(l);
+        let parents = l.checked_sub(1).map(|p| self.inner.units(p));
+        let ids = units.iter().map(|u| u.id().as_str().to_owned()).collect();
+        let names = units.iter().map(|u| u.name().map(str::to_owned)).collect();
+        let parent_ids = units
+            .iter()
+            .map(|u| {
+                u.parent()
+                    .and_then(|p| parents.and_then(|ps| ps.get(p)))
+                    .map(|p| p.id().as_str().to_owned())
+            })
+            .collect();
+        let wkb = units
+            .iter()
+            .map(|u| PyBytes::new(py, &quartier::multipolygon_to_wkb(u.geometry())))
+            .collect();
+        Ok((ids, names, parent_ids, wkb))
     }
 
     fn __repr__(&self) -> String {

@@ -240,3 +240,47 @@ def test_from_wkb_argument_errors() -> None:
         np.asarray(wkb, dtype=object), {"quartier": ["a", "a"], "baublock": ["1", "2"]}
     )
     assert units(h) == {"quartier": ["a"], "baublock": ["1", "2"]}
+
+
+def test_hierarchy_to_geodataframe_round_trips_and_matches_the_published_layer(
+    demo_dir,
+) -> None:
+    """The units of a level as a GeoDataFrame: the same geometries as the layer the CLI
+    publishes (``<level>.geojson``), and back into the same hierarchy."""
+    hierarchy, _, _ = quartier.demo_town(2019)
+    blocks = quartier.hierarchy_to_geodataframe(hierarchy, "baublock")
+    quarters = quartier.hierarchy_to_geodataframe(hierarchy, "quartier")
+    assert blocks.crs.to_epsg() == 25832
+    assert sorted(blocks.unit_id) == sorted(hierarchy.units("baublock"))
+    assert len(quarters) == len(hierarchy.units("quartier"))
+    # Every block lies in its parent quarter; a quarter's area is the sum of its blocks'.
+    by_id = quarters.set_index("unit_id").geometry
+    parent_of = dict(zip(blocks.unit_id, blocks.parent_id))
+    assert all(
+        by_id[parent_of[b]].buffer(1e-6).covers(g)
+        for b, g in zip(blocks.unit_id, blocks.geometry)
+    )
+    sums = blocks.assign(area=blocks.area).groupby("parent_id").area.sum()
+    np.testing.assert_allclose(
+        sums.loc[quarters.unit_id].to_numpy(), quarters.area.to_numpy(), rtol=1e-9
+    )
+    # The same geometries as the CLI's published block layer (the demo's seed is 2019).
+    published = read_layer(demo_dir / "baublock.geojson").set_index("id")
+    ours = blocks.set_index("unit_id")
+    assert shapely.equals_exact(
+        ours.geometry.loc[published.index].to_numpy(), published.geometry.to_numpy(), 1e-9
+    ).all()
+    # And back: quarter and district ids as columns give the same hierarchy.
+    district = dict(zip(quarters.unit_id, quarters.parent_id))
+    frame = blocks.assign(
+        quartier_id=blocks.parent_id,
+        ortsteil_id=blocks.parent_id.map(district),
+        gemeinde_id=hierarchy.units("gemeinde")[0],
+    )
+    again = quartier.hierarchy_from_geodataframe(
+        frame,
+        levels=["gemeinde", "ortsteil", "quartier", "baublock"],
+        id_columns=["gemeinde_id", "ortsteil_id", "quartier_id", "unit_id"],
+    )
+    for level in hierarchy.levels:
+        assert sorted(again.units(level)) == sorted(hierarchy.units(level))

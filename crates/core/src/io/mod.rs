@@ -45,7 +45,8 @@ pub use records::{
 };
 pub use report::write_report;
 pub use wkb::{
-    WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb, read_hierarchy_wkb,
+    WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb, multipolygon_to_wkb,
+    read_hierarchy_wkb,
 };
 
 /// Errors of reading or writing files.

@@ -587,6 +587,69 @@ pub fn read_hierarchy_wkb(
     build_hierarchy(&columns.levels, layer)
 }
 
+/// Length in bytes of the WKB of a geometry.
+pub(super) fn wkb_len(geometry: &MultiPolygon<f64>) -> usize {
+    let ring = |r: &LineString<f64>| 4 + 16 * r.0.len();
+    9 + geometry
+        .0
+        .iter()
+        .map(|p| {
+            let rings = if p.exterior().0.is_empty() && p.interiors().is_empty() {
+                0
+            } else {
+                ring(p.exterior()) + p.interiors().iter().map(ring).sum::<usize>()
+            };
+            9 + rings
+        })
+        .sum::<usize>()
+}
+
+/// Appends the little-endian ISO WKB of a `MultiPolygon` (type 6; polygons type 3): byte order
+/// `1`, the type as `u32`, counts as `u32`, coordinates as `f64` pairs. A polygon with an
+/// empty exterior and no hole is written as an empty polygon (no ring).
+pub(super) fn write_wkb(out: &mut Vec<u8>, geometry: &MultiPolygon<f64>) {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+    out.push(1);
+    out.extend_from_slice(&6u32.to_le_bytes());
+    out.extend_from_slice(&count(geometry.0.len()));
+    for polygon in &geometry.0 {
+        out.push(1);
+        out.extend_from_slice(&3u32.to_le_bytes());
+        let empty = polygon.exterior().0.is_empty() && polygon.interiors().is_empty();
+        if empty {
+            out.extend_from_slice(&0u32.to_le_bytes());
+            continue;
+        }
+        out.extend_from_slice(&count(1 + polygon.interiors().len()));
+        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+            out.extend_from_slice(&count(ring.0.len()));
+            for c in &ring.0 {
+                out.extend_from_slice(&c.x.to_le_bytes());
+                out.extend_from_slice(&c.y.to_le_bytes());
+            }
+        }
+    }
+}
+
+/// The little-endian ISO WKB of a `MultiPolygon` (what GeoPackages, PostGIS and shapely
+/// read), e.g. to hand a hierarchy's units to geopandas.
+///
+/// # Examples
+///
+/// ```
+/// use geo::{MultiPolygon, polygon};
+///
+/// let square = MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 0.0)]]);
+/// let wkb = quartier::multipolygon_to_wkb(&square);
+/// assert_eq!(quartier::multipolygon_from_wkb(&wkb)?, square);
+/// # Ok::<(), quartier::WkbProblem>(())
+/// ```
+pub fn multipolygon_to_wkb(geometry: &MultiPolygon<f64>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(wkb_len(geometry));
+    write_wkb(&mut out, geometry);
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

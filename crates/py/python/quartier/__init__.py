@@ -78,6 +78,7 @@ __all__ = [
     "contiguity",
     "demo_town",
     "hierarchy_from_geodataframe",
+    "hierarchy_to_geodataframe",
     "indicators",
     "rank",
     "report",
@@ -735,6 +736,39 @@ def _text_ids(column: Any) -> list[str | None]:
             column = column.astype("Int64")
     text = column.astype(str).astype(object)
     return text.where(~missing, None).tolist()  # type: ignore[no-any-return]
+
+
+def hierarchy_to_geodataframe(hierarchy: Hierarchy, level: str, *, crs: Any = "EPSG:25832") -> Any:
+    """The units of one level with their geometries, as a GeoDataFrame.
+
+    Columns ``unit_id``, ``name``, ``parent_id`` and ``geometry`` (upper levels dissolved from
+    their blocks), in hierarchy order; the geometries travel as WKB in one call.
+
+    Args:
+        hierarchy: The hierarchy.
+        level: A level name, e.g. ``"quartier"`` or ``"baublock"``.
+        crs: The CRS of the hierarchy's coordinates (the project CRS).
+
+    Returns:
+        A geopandas GeoDataFrame when geopandas is installed, else a dict of columns with the
+        geometries as WKB ``bytes``.
+
+    Raises:
+        KeyError: ``level`` is not a level of the hierarchy.
+
+    Example:
+        >>> blocks = quartier.hierarchy_to_geodataframe(hierarchy, "baublock")  # doctest: +SKIP
+        >>> blocks.plot()  # doctest: +SKIP
+    """
+    ids, names, parents, wkb = hierarchy._units_wkb(level)
+    try:
+        import geopandas as gpd  # type: ignore[import-untyped]
+    except ImportError:
+        return {"unit_id": ids, "name": names, "parent_id": parents, "geometry": wkb}
+    return gpd.GeoDataFrame(
+        {"unit_id": ids, "name": names, "parent_id": parents},
+        geometry=gpd.GeoSeries.from_wkb(wkb, crs=crs),
+    )
 
 
 def hierarchy_from_geodataframe(

@@ -268,6 +268,11 @@ class Hierarchy:
             HierarchyError: Validation found errors (gaps, overlaps, duplicate ids, ...).
         """
 
+    def _units_wkb(
+        self, level: str
+    ) -> tuple[list[str], list[str | None], list[str | None], list[bytes]]:
+        """Ids, names, parent ids and WKB geometries of a level (internal; use
+        :func:`quartier.hierarchy_to_geodataframe`)."""
     @staticmethod
     def from_wkb(
         geometries: Sequence[bytes | None] | npt.NDArray[np.object_],
