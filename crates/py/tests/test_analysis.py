@@ -7,9 +7,6 @@ libpysal weights built from the same neighbour lists.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,37 +18,10 @@ import quartier
 FINEST = {"kita": "quartier", "child_support": "quartier"}
 
 
-def quartier_bin() -> Path | None:
-    env = os.environ.get("QUARTIER_BIN")
-    if env:
-        return Path(env)
-    found = shutil.which("quartier")
-    return Path(found) if found else None
-
-
 @pytest.fixture(scope="module")
-def demo():
-    hierarchy, records, groupings = quartier.demo_town(2019)
-    tables = quartier.protect(
-        records, hierarchy, snap=5.0, groupings=groupings, finest_levels=FINEST
-    )
-    return hierarchy, tables
-
-
-@pytest.fixture(scope="module")
-def cli_out(tmp_path_factory) -> Path:
-    binary = quartier_bin()
-    if binary is None:
-        pytest.fail("no quartier binary: set QUARTIER_BIN (scripts/test does)")
-    out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run(
-        [str(binary), "demo", "--quiet", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    return out
+def cli_out(demo_out) -> Path:
+    """The shared ``quartier demo`` output (conftest.py)."""
+    return demo_out
 
 
 def test_python_ranking_equals_the_cli_ranking_csv(demo, cli_out) -> None:

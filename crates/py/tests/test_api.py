@@ -15,9 +15,6 @@ Oracles, none of them the code under test:
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +24,6 @@ import quartier
 
 pd = pytest.importorskip("pandas")
 
-FINEST = {"kita": "quartier", "child_support": "quartier"}
 SEED_WEIGHTS = {
     "under25_share": 0.5,
     "under25_density": 0.5,
@@ -38,37 +34,10 @@ UNDER_25 = ["0-2", "3-5", "6-9", "10-11", "12-17", "18-24"]
 UNDER_12 = ["0-2", "3-5", "6-9", "10-11"]
 
 
-def quartier_bin() -> Path | None:
-    env = os.environ.get("QUARTIER_BIN")
-    if env:
-        return Path(env)
-    found = shutil.which("quartier")
-    return Path(found) if found else None
-
-
 @pytest.fixture(scope="module")
-def demo():
-    hierarchy, records, groupings = quartier.demo_town(2019)
-    tables = quartier.protect(
-        records, hierarchy, snap=5.0, groupings=groupings, finest_levels=FINEST
-    )
-    return hierarchy, tables
-
-
-@pytest.fixture(scope="module")
-def cli_out(tmp_path_factory) -> Path:
-    binary = quartier_bin()
-    if binary is None:
-        pytest.fail("no quartier binary: set QUARTIER_BIN (scripts/test does)")
-    out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run(
-        [str(binary), "demo", "--quiet", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    return out
+def cli_out(demo_out) -> Path:
+    """The shared ``quartier demo`` output (conftest.py)."""
+    return demo_out
 
 
 @pytest.fixture(scope="module")

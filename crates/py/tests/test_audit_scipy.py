@@ -26,8 +26,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import shutil
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -675,21 +673,6 @@ def test_certificates_agree_with_the_exact_audit(tmp_path, seed) -> None:
 # the demo's published output
 
 
-def quartier_bin() -> Path | None:
-    """The CLI: ``$QUARTIER_BIN`` (scripts/test sets it), else a built one under target/."""
-    env = os.environ.get("QUARTIER_BIN")
-    if env:
-        path = Path(env)
-        assert path.is_file(), f"QUARTIER_BIN={env} does not exist; build quartier-cli first"
-        return path
-    for profile in ("debug", "release"):
-        path = ROOT / "target" / profile / "quartier"
-        if path.is_file():
-            return path
-    found = shutil.which("quartier")
-    return Path(found) if found else None
-
-
 def protection_from_protocol(directory: Path) -> tuple[int, bool]:
     """``(k, zeros_sensitive)`` from ``protocol.json`` if present, else the defaults."""
     path = directory / "protocol.json"
@@ -703,26 +686,9 @@ def protection_from_protocol(directory: Path) -> tuple[int, bool]:
 
 
 @pytest.fixture(scope="module")
-def demo_output(tmp_path_factory) -> Path:
-    binary = quartier_bin()
-    if binary is None:
-        pytest.fail(
-            "no quartier binary: set QUARTIER_BIN or run `cargo build -p quartier-cli` "
-            "(scripts/test does both)"
-        )
-    out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run(
-        [str(binary), "demo", "--quiet", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, f"quartier demo failed: {done.stderr}"
-    if not list(out.glob("protected_*.csv")) and not (out / "protocol.json").exists():
-        pytest.skip(
-            f"{binary} predates the sealed-office phase: its demo writes no protected_*.csv"
-        )
-    return out
+def demo_output(demo_out) -> Path:
+    """The shared ``quartier demo`` output (conftest.py)."""
+    return demo_out
 
 
 @pytest.mark.parametrize("dataset", ["resident", "kita", "child_support"])

@@ -12,9 +12,6 @@ give the same table on each hierarchy. The GeoPackage is written by geopandas/py
 from __future__ import annotations
 
 import errno
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,28 +27,10 @@ FINEST = {"kita": "quartier", "child_support": "quartier"}
 TWO_LEVELS = ["quartier", "baublock"]
 
 
-def quartier_bin() -> Path | None:
-    env = os.environ.get("QUARTIER_BIN")
-    if env:
-        return Path(env)
-    found = shutil.which("quartier")
-    return Path(found) if found else None
-
-
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
-    binary = quartier_bin()
-    if binary is None:
-        pytest.fail("no quartier binary: set QUARTIER_BIN (scripts/test does)")
-    out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run(
-        [str(binary), "demo", "--quiet", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    return out
+def demo_dir(demo_out) -> Path:
+    """The shared ``quartier demo`` output (conftest.py)."""
+    return demo_out
 
 
 def read_layer(path: Path) -> gpd.GeoDataFrame:

@@ -101,39 +101,10 @@ def tool(name: str) -> str:
     return found
 
 
-def quartier_bin() -> Path | None:
-    """The CLI: ``$QUARTIER_BIN`` (scripts/test sets it), else a built one under target/."""
-    env = os.environ.get("QUARTIER_BIN")
-    if env:
-        path = Path(env)
-        assert path.is_file(), f"QUARTIER_BIN={env} does not exist; build quartier-cli first"
-        return path
-    for profile in ("debug", "release"):
-        path = ROOT / "target" / profile / "quartier"
-        if path.is_file():
-            return path
-    found = shutil.which("quartier")
-    return Path(found) if found else None
-
-
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    """The output folder of one ``quartier demo`` run."""
-    binary = quartier_bin()
-    if binary is None:
-        pytest.fail(
-            "no quartier binary: set QUARTIER_BIN or run `cargo build -p quartier-cli` "
-            "(scripts/test does both)"
-        )
-    folder = tmp_path_factory.mktemp("demo")
-    done = subprocess.run(
-        [str(binary), "demo", "--quiet", "--out", str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    return folder
+def out(demo_out) -> Path:
+    """The shared ``quartier demo`` output (conftest.py)."""
+    return demo_out
 
 
 @pytest.fixture(scope="module")
