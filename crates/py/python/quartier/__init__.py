@@ -332,13 +332,7 @@ def protect_points(
     if category is None:
         keep = [c == "total" for c in columns["category"]]
         columns = {name: [v for v, k_ in zip(col, keep) if k_] for name, col in columns.items()}
-    try:
-        import pandas as pd  # type: ignore[import-untyped]
-    except ImportError:
-        return columns, summary
-    frame = pd.DataFrame(columns)
-    frame["value"] = frame["value"].astype("Int64")
-    return frame, summary
+    return _frame(columns, ["value"]), summary
 
 
 def protect(
