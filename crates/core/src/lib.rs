@@ -16,6 +16,7 @@ mod classify;
 mod demo;
 mod disclosure;
 mod error;
+mod geocode;
 mod hierarchy;
 mod indicator;
 mod io;
@@ -54,6 +55,7 @@ pub use disclosure::{
     IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
 };
 pub use error::Error;
+pub use geocode::Address;
 pub use hierarchy::{
     BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,
     GeometryProblem, Hierarchy, HierarchyBuilder, HierarchyError, Severity, Unit, UnitFeature,
