@@ -277,7 +277,7 @@ fn layer_names_that_could_leave_the_folder_are_refused() {
 /// canary reaches any written file or message.
 #[test]
 fn a_register_export_with_bad_rows_is_accounted_for_and_leaks_nothing() {
-    use quartier::{RecordColumns, read_records_csv};
+    use quartier::{CsvOptions, RecordColumns, RecordLocation, read_records_csv};
     let town = small(2022);
     let (xs, ys) = town.records.coordinates(RecordKind::Resident);
     let mut csv = String::from("ordnungsmerkmal;familienname;strasse;hausnummer;x;y;alter\n");
@@ -309,12 +309,20 @@ fn a_register_export_with_bad_rows_is_accounted_for_and_leaks_nothing() {
     let input = dir.path().join("einwohner.csv");
     std::fs::write(&input, &csv).unwrap();
     let columns = RecordColumns {
-        x: "x".into(),
-        y: "y".into(),
+        location: RecordLocation::Coordinates {
+            x: "x".into(),
+            y: "y".into(),
+        },
         age: "alter".into(),
         fee_bracket: None,
     };
-    let file = read_records_csv(&input, RecordKind::Resident, &columns).unwrap();
+    let file = read_records_csv(
+        &input,
+        RecordKind::Resident,
+        &columns,
+        &CsvOptions::default(),
+    )
+    .unwrap();
     assert_eq!(file.records.len(RecordKind::Resident), good);
     assert_eq!(file.rejected.len(), 4);
     let mut out = anonymize(&file.records, &town.hierarchy, &spec(&town)).unwrap();
@@ -331,7 +339,12 @@ fn a_register_export_with_bad_rows_is_accounted_for_and_leaks_nothing() {
         .collect();
     assert_eq!(
         rejected,
-        vec![("missing_field", 2), ("out_of_range", 1), ("unparsable", 1)]
+        vec![
+            ("field_count", 1),
+            ("missing_field", 1),
+            ("out_of_range", 1),
+            ("unparsable", 1)
+        ]
     );
     let written = write_anonymized(&dir.path().join("out"), &town.hierarchy, &out).unwrap();
     let mut texts: Vec<String> = written

@@ -1,9 +1,11 @@
-//! Point tables from CSV: one row per record with an x and a y column.
+//! Point tables from CSV: one row per record with an x and a y column; and the CSV dialect
+//! handling shared by every CSV reader (delimiter, encoding, decimal separator).
 //!
 //! The reader never drops a row. A row whose coordinate is empty or does not parse gets
 //! `NaN` coordinates, so assignment reports it as `invalid_coordinate`; the reader counts
 //! such rows, and errors name the file, line and column but never the cell's value.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -68,10 +70,16 @@ pub enum CsvProblem {
         /// The column that was asked for.
         column: String,
     },
-    /// The CSV syntax is broken (e.g. an unterminated quote, invalid UTF-8).
+    /// The CSV syntax of the header row is broken.
     Malformed {
         /// 1-based line number where the problem was found, when known.
         line: Option<u64>,
+    },
+    /// A header name is not valid UTF-8 although UTF-8 was asked for
+    /// ([`CsvEncoding::Utf8`]).
+    HeaderEncoding {
+        /// 1-based position of the column in the header.
+        column: usize,
     },
 }
 
@@ -82,24 +90,83 @@ impl std::fmt::Display for CsvProblem {
             Self::MissingColumn { column } => write!(f, "column `{column}` is not in the header"),
             Self::Malformed { line: Some(l) } => write!(f, "malformed CSV at line {l}"),
             Self::Malformed { line: None } => f.write_str("malformed CSV"),
+            Self::HeaderEncoding { column } => write!(
+                f,
+                "header name {column} is not valid UTF-8: set the encoding to windows-1252 or auto"
+            ),
         }
     }
 }
 
-/// Parses a coordinate cell: `.` or `,` as the decimal separator, surrounding blanks ignored.
-pub(super) fn parse_coordinate(cell: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(cell).ok()?.trim();
+/// The text encoding of a CSV file.
+#[doc(alias = "Zeichensatz")]
+#[doc(alias = "cp1252")]
+#[doc(alias = "Latin-1")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CsvEncoding {
+    /// UTF-8 when the file starts with a UTF-8 BOM or all of its bytes are valid UTF-8,
+    /// else Windows-1252 (the encoding of most exports from German office software).
+    #[default]
+    Auto,
+    /// UTF-8. A cell that is read and is not valid UTF-8 rejects its row (reason
+    /// `encoding`); a header name that is not valid UTF-8 is an error of the file.
+    Utf8,
+    /// Windows-1252 (a superset of Latin-1 for printable text; every byte decodes).
+    Windows1252,
+}
+
+/// How a CSV file is written: delimiter, encoding, decimal separator.
+///
+/// The default detects everything: the delimiter from the header line, the encoding from
+/// the bytes, and numbers with either decimal separator. A UTF-8 byte order mark is always
+/// skipped. Quoted fields (with the delimiter or `""` inside) are always understood.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{CsvEncoding, CsvOptions};
+///
+/// // a Windows-1252 export with `;` and decimal comma, stated instead of detected
+/// let options = CsvOptions {
+///     delimiter: Some(b';'),
+///     encoding: CsvEncoding::Windows1252,
+///     decimal_comma: Some(true),
+/// };
+/// assert_ne!(options, CsvOptions::default());
+/// assert_eq!(CsvOptions::default().delimiter, None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CsvOptions {
+    /// The field delimiter; `None` detects it from the header line: whichever of `;`, tab
+    /// and `,` occurs most often (`,` on a tie or when none occurs).
+    pub delimiter: Option<u8>,
+    /// The text encoding of header names and text cells.
+    pub encoding: CsvEncoding,
+    /// The decimal separator of numeric cells (coordinates): `Some(true)` a comma only
+    /// (`361000,5`), `Some(false)` a point only (`361000.5`), `None` either (a cell with one
+    /// comma and no point is read with a decimal comma). Thousands separators are never
+    /// accepted: `5.701.000,5` does not parse.
+    pub decimal_comma: Option<bool>,
+}
+
+/// Parses a (trimmed) numeric cell with the decimal separator of
+/// `CsvOptions::decimal_comma`; `None` when it is empty, does not parse or is not finite.
+pub(super) fn parse_number(text: &str, decimal_comma: Option<bool>) -> Option<f64> {
+    let text = text.trim();
     if text.is_empty() {
         return None;
     }
-    if let Ok(v) = text.parse::<f64>() {
-        return Some(v);
-    }
-    // German decimal comma: exactly one comma and no dot.
-    if text.bytes().filter(|&b| b == b',').count() == 1 && !text.contains('.') {
-        return text.replace(',', ".").parse().ok();
-    }
-    None
+    let commas = text.bytes().filter(|&b| b == b',').count();
+    let points = text.bytes().filter(|&b| b == b'.').count();
+    let value = match decimal_comma {
+        Some(false) if commas > 0 => return None,
+        Some(true) if points > 0 || commas > 1 => return None,
+        Some(true) if commas == 1 => text.replacen(',', ".", 1).parse::<f64>().ok(),
+        // German decimal comma: exactly one comma and no point.
+        None if commas == 1 && points == 0 => text.replacen(',', ".", 1).parse::<f64>().ok(),
+        _ => text.parse::<f64>().ok(),
+    }?;
+    value.is_finite().then_some(value)
 }
 
 /// Picks the delimiter from the header line: `;`, tab or `,`, whichever occurs most.
@@ -111,23 +178,174 @@ fn detect_delimiter(head: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
-/// Reads a point CSV with a header row.
+/// A CSV file opened with its dialect resolved: the body (BOM skipped), the delimiter, the
+/// encoding and the decoded, trimmed header names.
+///
+/// No `Debug`: the body is personal data.
+pub(super) struct CsvInput<'b> {
+    /// The file's bytes after any UTF-8 BOM; reader positions are offsets into this.
+    pub(super) body: &'b [u8],
+    /// The field delimiter.
+    pub(super) delimiter: u8,
+    /// `true` for UTF-8, `false` for Windows-1252.
+    pub(super) utf8: bool,
+    /// The header names, decoded and trimmed.
+    pub(super) header: Vec<String>,
+}
+
+impl<'b> CsvInput<'b> {
+    /// Resolves the dialect of `bytes`, reads the header row and returns a flexible reader
+    /// positioned on the first data row (positions count from the start of `body`, the
+    /// header being line 1).
+    ///
+    /// # Errors
+    ///
+    /// `IoError::Csv` when the header is missing or a header name is not decodable.
+    pub(super) fn open(
+        path: &Path,
+        bytes: &'b [u8],
+        options: &CsvOptions,
+    ) -> Result<(Self, csv::Reader<&'b [u8]>), IoError> {
+        let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (rest, true),
+            None => (bytes, false),
+        };
+        let utf8 = match options.encoding {
+            CsvEncoding::Utf8 => true,
+            CsvEncoding::Windows1252 => false,
+            CsvEncoding::Auto => bom || std::str::from_utf8(body).is_ok(),
+        };
+        let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(body));
+        let mut input = Self {
+            body,
+            delimiter,
+            utf8,
+            header: Vec::new(),
+        };
+        let mut reader = input.builder().has_headers(true).from_reader(body);
+        let raw = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, CsvProblem::Malformed { line: csv_line(&e) }))?;
+        if raw.is_empty() || (raw.len() == 1 && raw[0].trim_ascii().is_empty()) {
+            return Err(csv_error(path, CsvProblem::NoHeader));
+        }
+        input.header =
+            raw.iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    input.decode(h).map(|s| s.trim().to_owned()).ok_or_else(|| {
+                        csv_error(path, CsvProblem::HeaderEncoding { column: i + 1 })
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        Ok((input, reader))
+    }
+
+    /// A flexible reader without a header row over the body from byte `offset` on.
+    pub(super) fn reader_from(&self, offset: usize) -> csv::Reader<&'b [u8]> {
+        self.builder()
+            .has_headers(false)
+            .from_reader(self.body.get(offset..).unwrap_or_default())
+    }
+
+    fn builder(&self) -> csv::ReaderBuilder {
+        let mut b = csv::ReaderBuilder::new();
+        b.delimiter(self.delimiter).flexible(true);
+        b
+    }
+
+    /// A cell as text in the file's encoding; `None` when it is not valid UTF-8 in a UTF-8
+    /// file (Windows-1252 decodes every byte).
+    pub(super) fn decode<'c>(&self, cell: &'c [u8]) -> Option<Cow<'c, str>> {
+        if self.utf8 {
+            std::str::from_utf8(cell).ok().map(Cow::Borrowed)
+        } else {
+            Some(
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(cell)
+                    .0,
+            )
+        }
+    }
+
+    /// The index of the header column `name` (compared after trimming).
+    ///
+    /// # Errors
+    ///
+    /// `IoError::Csv` with `CsvProblem::MissingColumn` when it is not in the header.
+    pub(super) fn column(&self, path: &Path, name: &str) -> Result<usize, IoError> {
+        self.header
+            .iter()
+            .position(|h| h == name.trim())
+            .ok_or_else(|| {
+                csv_error(
+                    path,
+                    CsvProblem::MissingColumn {
+                        column: name.to_owned(),
+                    },
+                )
+            })
+    }
+}
+
+/// Reads a point CSV with a header row, detecting its dialect ([`CsvOptions::default`]).
 ///
 /// The delimiter (`,`, `;` or tab) is detected from the header; a UTF-8 BOM is skipped;
 /// coordinates take `.` or a decimal comma. Rows with too few fields or unparsable
 /// coordinates are kept with `NaN` coordinates and counted in [`PointTable::unparsable`].
 ///
+/// # Examples
+///
+/// ```no_run
+/// use quartier::PointColumns;
+///
+/// let columns = PointColumns { x: "x".into(), y: "y".into(), id: None };
+/// let points = quartier::read_points_csv("points.csv".as_ref(), &columns)?;
+/// # Ok::<(), quartier::IoError>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`IoError::File`] when the file cannot be read; [`IoError::Csv`] naming the file (and
-/// the line, where known) when the header is missing, a column is not in it, or the CSV
-/// syntax is broken.
+/// the line, where known) when the header is missing or a column is not in it.
 pub fn read_points_csv(path: &Path, columns: &PointColumns) -> Result<PointTable, IoError> {
+    read_points_csv_with(path, columns, &CsvOptions::default())
+}
+
+/// [`read_points_csv`] with the CSV dialect given ([`CsvOptions`]).
+///
+/// A coordinate cell that is not decodable in the encoding (UTF-8 forced) counts as
+/// unparsable; an id cell is decoded with U+FFFD for the bytes that are not.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{CsvOptions, PointColumns, read_points_csv_bytes_with};
+/// # use std::path::Path;
+///
+/// let columns = PointColumns { x: "x".into(), y: "y".into(), id: Some("nr".into()) };
+/// let options = CsvOptions { decimal_comma: Some(true), ..CsvOptions::default() };
+/// let csv = "nr;x;y\n1;361000,5;5701000\n2;361000.5;5701000\n";
+/// let points = read_points_csv_bytes_with(Path::new("p.csv"), csv.as_bytes(), &columns, &options)?;
+/// assert_eq!(points.xs[0], 361000.5);
+/// assert_eq!(points.unparsable, 1); // a decimal point where a comma was stated
+/// # Ok::<(), quartier::IoError>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`read_points_csv`]; also when a header name is not UTF-8 with
+/// [`CsvEncoding::Utf8`].
+pub fn read_points_csv_with(
+    path: &Path,
+    columns: &PointColumns,
+    options: &CsvOptions,
+) -> Result<PointTable, IoError> {
     let mut bytes = Vec::new();
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(|e| IoError::file(path, e))?;
-    read_points_csv_bytes(path, &bytes, columns)
+    read_points_csv_bytes_with(path, &bytes, columns, options)
 }
 
 /// [`read_points_csv`] on bytes already in memory; `path` is used in error messages only.
@@ -140,21 +358,29 @@ pub fn read_points_csv_bytes(
     bytes: &[u8],
     columns: &PointColumns,
 ) -> Result<PointTable, IoError> {
-    let csv_err = |problem| csv_error(path, problem);
-    let (mut reader, header) = open_csv(path, bytes)?;
-    let find = |name: &str| {
-        header
-            .iter()
-            .position(|h| String::from_utf8_lossy(h).trim() == name)
-            .ok_or_else(|| {
-                csv_err(CsvProblem::MissingColumn {
-                    column: name.to_owned(),
-                })
-            })
-    };
-    let xi = find(&columns.x)?;
-    let yi = find(&columns.y)?;
-    let ii = columns.id.as_deref().map(find).transpose()?;
+    read_points_csv_bytes_with(path, bytes, columns, &CsvOptions::default())
+}
+
+/// [`read_points_csv_with`] on bytes already in memory; `path` is used in error messages
+/// only.
+///
+/// # Errors
+///
+/// As [`read_points_csv_with`].
+pub fn read_points_csv_bytes_with(
+    path: &Path,
+    bytes: &[u8],
+    columns: &PointColumns,
+    options: &CsvOptions,
+) -> Result<PointTable, IoError> {
+    let (input, mut reader) = CsvInput::open(path, bytes, options)?;
+    let xi = input.column(path, &columns.x)?;
+    let yi = input.column(path, &columns.y)?;
+    let ii = columns
+        .id
+        .as_deref()
+        .map(|c| input.column(path, c))
+        .transpose()?;
 
     let mut table = PointTable {
         ids: Vec::new(),
@@ -168,12 +394,19 @@ pub fn read_points_csv_bytes(
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(csv_err(CsvProblem::Malformed { line: csv_line(&e) })),
+            Err(e) => {
+                return Err(csv_error(
+                    path,
+                    CsvProblem::Malformed { line: csv_line(&e) },
+                ));
+            }
         }
         row += 1;
-        let x = record.get(xi).and_then(parse_coordinate);
-        let y = record.get(yi).and_then(parse_coordinate);
-        match (x, y) {
+        let number = |i: usize| {
+            let text = input.decode(record.get(i)?)?;
+            parse_number(&text, options.decimal_comma)
+        };
+        match (number(xi), number(yi)) {
             (Some(x), Some(y)) => {
                 table.xs.push(x);
                 table.ys.push(y);
@@ -185,7 +418,13 @@ pub fn read_points_csv_bytes(
             }
         }
         let id = match ii {
-            Some(i) => String::from_utf8_lossy(record.get(i).unwrap_or_default()).into_owned(),
+            Some(i) => {
+                let cell = record.get(i).unwrap_or_default();
+                input
+                    .decode(cell)
+                    .unwrap_or_else(|| String::from_utf8_lossy(cell))
+                    .into_owned()
+            }
             None => row.to_string(),
         };
         table.ids.push(id);
@@ -199,32 +438,6 @@ pub(super) fn csv_error(path: &Path, problem: CsvProblem) -> IoError {
         path: PathBuf::from(path),
         problem,
     }
-}
-
-/// A flexible CSV reader over `bytes` (UTF-8 BOM skipped, delimiter detected from the header)
-/// and its header row.
-///
-/// # Errors
-///
-/// [`IoError::Csv`] when the header is missing or its syntax is broken.
-pub(super) fn open_csv<'b>(
-    path: &Path,
-    bytes: &'b [u8],
-) -> Result<(csv::Reader<&'b [u8]>, csv::ByteRecord), IoError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(bytes))
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
-    let header = reader
-        .byte_headers()
-        .map_err(|e| csv_error(path, CsvProblem::Malformed { line: csv_line(&e) }))?
-        .clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(csv_error(path, CsvProblem::NoHeader));
-    }
-    Ok((reader, header))
 }
 
 pub(super) fn csv_line(e: &csv::Error) -> Option<u64> {
@@ -245,6 +458,31 @@ mod tests {
 
     fn read(text: &str, id: Option<&str>) -> Result<PointTable, IoError> {
         read_points_csv_bytes(Path::new("p.csv"), text.as_bytes(), &cols(id))
+    }
+
+    #[test]
+    fn numbers_follow_the_stated_decimal_separator() {
+        let either = |t| parse_number(t, None);
+        assert_eq!(either(" 361000,25 "), Some(361000.25));
+        assert_eq!(either("361000.25"), Some(361000.25));
+        assert_eq!(either("-0,5"), Some(-0.5));
+        for bad in [
+            "",
+            "  ",
+            "5.701.000,5",
+            "1,2,3",
+            "1,5.0",
+            "NaN",
+            "inf",
+            "12 a",
+        ] {
+            assert_eq!(either(bad), None, "{bad}");
+        }
+        assert_eq!(parse_number("1,5", Some(true)), Some(1.5));
+        assert_eq!(parse_number("15", Some(true)), Some(15.0));
+        assert_eq!(parse_number("1.5", Some(true)), None);
+        assert_eq!(parse_number("1.5", Some(false)), Some(1.5));
+        assert_eq!(parse_number("1,5", Some(false)), None);
     }
 
     #[test]

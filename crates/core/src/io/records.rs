@@ -16,16 +16,40 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::IoError;
-use super::points::{CsvProblem, csv_error, csv_line, open_csv, parse_coordinate};
+use super::points::{CsvInput, CsvOptions, CsvProblem, csv_error, csv_line, parse_number};
+use crate::geocode::Address;
 use crate::records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
 
 /// Which columns of a record CSV hold what.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{AddressColumns, RecordColumns, RecordLocation};
+///
+/// // an export with coordinates
+/// let by_coordinates = RecordColumns {
+///     location: RecordLocation::Coordinates { x: "rechtswert".into(), y: "hochwert".into() },
+///     age: "alter".into(),
+///     fee_bracket: None,
+/// };
+/// // an export with addresses, geocoded afterwards
+/// let by_address = RecordColumns {
+///     location: RecordLocation::Address(AddressColumns {
+///         municipality: None,
+///         postcode: Some("PLZ".into()),
+///         street: "Straße".into(),
+///         house_number: "Hausnr".into(),
+///         suffix: Some("Zusatz".into()),
+///     }),
+///     ..by_coordinates.clone()
+/// };
+/// assert_ne!(by_coordinates, by_address);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordColumns {
-    /// Header name of the x (easting) column.
-    pub x: String,
-    /// Header name of the y (northing) column.
-    pub y: String,
+    /// Where a record is: coordinate columns or address columns.
+    pub location: RecordLocation,
     /// Header name of the age column: the resident's age, or the child's age for Kita and
     /// child-support records (completed years, 0–255).
     pub age: String,
@@ -33,25 +57,81 @@ pub struct RecordColumns {
     pub fee_bracket: Option<String>,
 }
 
+/// The columns that locate a record: coordinates, or an address to be geocoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordLocation {
+    /// Coordinates in the project's CRS.
+    Coordinates {
+        /// Header name of the x (easting, Rechtswert) column.
+        x: String,
+        /// Header name of the y (northing, Hochwert) column.
+        y: String,
+    },
+    /// An address; the records are read without a position and [`RecordFile::addresses`]
+    /// holds their addresses for geocoding.
+    Address(AddressColumns),
+}
+
+/// The header names of the address columns of a record CSV.
+///
+/// Cells are decoded in the file's encoding and trimmed, otherwise kept as written
+/// (normalization is the geocoder's job). An empty street or house number still gives a
+/// record, with an empty [`Address`] field: the geocoder counts it as unmatched.
+#[doc(alias = "Anschrift")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressColumns {
+    /// Municipality key (Gemeindeschlüssel) column, if the export has one.
+    pub municipality: Option<String>,
+    /// Postcode (PLZ) column, if the export has one.
+    pub postcode: Option<String>,
+    /// Street name column (Straße).
+    pub street: String,
+    /// House number column (Hausnummer), possibly with its suffix (`12a`).
+    pub house_number: String,
+    /// House-number suffix column (Hausnummernzusatz, `a`), if separate: appended to the
+    /// house number without a space when not empty (`12` + `a` → `12a`).
+    pub suffix: Option<String>,
+}
+
 /// Why a data row was not read as a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RejectReason {
-    /// The cell is empty, or the row has too few fields.
+    /// The cell is empty.
     MissingField,
     /// The cell is not a whole number.
     Unparsable,
     /// The number is outside 0–255.
     OutOfRange,
+    /// The row has fewer fields than the header, or more (other than empty trailing ones):
+    /// its cells cannot be matched to the columns.
+    FieldCount,
+    /// A cell that is read is not valid in the file's encoding (UTF-8 stated, other bytes
+    /// found).
+    Encoding,
+    /// A quoted field is not closed: the row ran over the following lines. The row is
+    /// rejected and reading resumes on the next line.
+    UnbalancedQuote,
 }
 
 impl RejectReason {
-    /// `missing_field`, `unparsable` or `out_of_range`.
+    /// `missing_field`, `unparsable`, `out_of_range`, `field_count`, `encoding` or
+    /// `unbalanced_quote`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(quartier::RejectReason::FieldCount.as_str(), "field_count");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MissingField => "missing_field",
             Self::Unparsable => "unparsable",
             Self::OutOfRange => "out_of_range",
+            Self::FieldCount => "field_count",
+            Self::Encoding => "encoding",
+            Self::UnbalancedQuote => "unbalanced_quote",
         }
     }
 }
@@ -75,6 +155,13 @@ impl fmt::Display for Rejection {
             RejectReason::MissingField => "the value is missing",
             RejectReason::Unparsable => "the value is not a whole number",
             RejectReason::OutOfRange => "the value is outside 0–255",
+            RejectReason::FieldCount => {
+                "the row has more or fewer fields than the header (the column is where they part)"
+            }
+            RejectReason::Encoding => "the value is not valid in the file's encoding",
+            RejectReason::UnbalancedQuote => {
+                "a quote is not closed and the row runs over the next lines (reading resumes on the next line)"
+            }
         };
         write!(
             f,
@@ -93,6 +180,14 @@ impl fmt::Display for Rejection {
 pub struct RecordFile {
     /// The records read (all of one kind).
     pub records: Records,
+    /// With [`RecordLocation::Address`]: the address of each record of the file's kind, in
+    /// the same order (the records have no position yet). Empty with
+    /// [`RecordLocation::Coordinates`].
+    pub addresses: Vec<Address>,
+    /// The 1-based line (the header is line 1) on which each record of the file's kind
+    /// starts, in the same order: to point an office to a row (e.g. an unmatched address)
+    /// without copying its values.
+    pub lines: Vec<u64>,
     /// The rows not read, in file order.
     pub rejected: Vec<Rejection>,
 }
@@ -101,13 +196,33 @@ impl fmt::Debug for RecordFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecordFile")
             .field("records", &RecordKind::ALL.map(|k| self.records.len(k)))
+            .field("addresses", &self.addresses.len())
             .field("rejected", &self.rejected.len())
             .finish()
     }
 }
 
 impl RecordFile {
-    /// Rejected rows by reason (`missing_field`, `unparsable`, `out_of_range`).
+    /// Rejected rows by reason ([`RejectReason::as_str`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quartier::{CsvOptions, RecordColumns, RecordKind, RecordLocation, read_records_csv_bytes};
+    /// # use std::path::Path;
+    ///
+    /// let columns = RecordColumns {
+    ///     location: RecordLocation::Coordinates { x: "x".into(), y: "y".into() },
+    ///     age: "alter".into(),
+    ///     fee_bracket: None,
+    /// };
+    /// let csv = "x;y;alter\n1;2;\n1;2;x\n1;2\n";
+    /// let file = read_records_csv_bytes(Path::new("e.csv"), csv.as_bytes(), RecordKind::Resident,
+    ///     &columns, &CsvOptions::default())?;
+    /// let by_reason = file.rejected_by_reason();
+    /// assert_eq!((by_reason["missing_field"], by_reason["unparsable"], by_reason["field_count"]), (1, 1, 1));
+    /// # Ok::<(), quartier::IoError>(())
+    /// ```
     pub fn rejected_by_reason(&self) -> BTreeMap<&'static str, usize> {
         let mut out = BTreeMap::new();
         for r in &self.rejected {
@@ -119,23 +234,44 @@ impl RecordFile {
 
 /// Reads the records of one kind from a CSV file with a header row.
 ///
-/// The delimiter (`,`, `;` or tab) is detected from the header; a UTF-8 BOM is skipped;
-/// header names that are not UTF-8 are read as Windows-1252/Latin-1 (only header names and
-/// numeric cells are read, so the encoding matters for nothing else); coordinates take `.` or
-/// a decimal comma; quoted fields are fine. Both coordinate cells empty: a record without a
-/// position; a coordinate that does not parse: a record with an invalid position (NaN), which
-/// the pipeline counts as `invalid_coordinate`. A missing, unparsable or out-of-range age or
-/// fee bracket rejects the row with a [`Rejection`]; other columns are ignored.
+/// The dialect comes from `options` ([`CsvOptions::default`] detects the delimiter `;`, `,`
+/// or tab, the encoding UTF-8 or Windows-1252, and accepts either decimal separator); a
+/// UTF-8 BOM is skipped; quoted fields are fine. Empty lines are not rows.
+///
+/// Every other data row becomes a record or a [`Rejection`] — one per row, for the first
+/// problem in this order:
+///
+/// 1. a field that runs over several lines in a column that is read, or in a row whose
+///    field count is off: [`RejectReason::UnbalancedQuote`]; reading resumes on the line
+///    after the one the row started on, so the swallowed lines are read as rows of their
+///    own (a correctly quoted multi-line field in a column that is not read is accepted);
+/// 2. fewer fields than the header, or more unless the extra ones are empty:
+///    [`RejectReason::FieldCount`];
+/// 3. a cell that is read and not decodable (with [`CsvEncoding::Utf8`](crate::CsvEncoding)):
+///    [`RejectReason::Encoding`];
+/// 4. a missing, unparsable or out-of-range age, then fee bracket.
+///
+/// With [`RecordLocation::Coordinates`], both coordinate cells empty give a record without a
+/// position; a coordinate that does not parse gives a record with an invalid position (NaN),
+/// which the pipeline counts as `invalid_coordinate`. With [`RecordLocation::Address`], the
+/// records have no position and [`RecordFile::addresses`] holds their addresses. Other
+/// columns are ignored (not even decoded).
 ///
 /// # Examples
 ///
 /// ```
-/// use quartier::{RecordColumns, RecordKind, read_records_csv_bytes};
+/// use quartier::{CsvOptions, RecordColumns, RecordKind, RecordLocation, read_records_csv_bytes};
 /// # use std::path::Path;
 ///
 /// let csv = "x;y;alter;name\n361000,5;5701000;34;Muster\n;;7;Beispiel\n361010;5701010;;Probe\n";
-/// let columns = RecordColumns { x: "x".into(), y: "y".into(), age: "alter".into(), fee_bracket: None };
-/// let file = read_records_csv_bytes(Path::new("ewo.csv"), csv.as_bytes(), RecordKind::Resident, &columns)?;
+/// let columns = RecordColumns {
+///     location: RecordLocation::Coordinates { x: "x".into(), y: "y".into() },
+///     age: "alter".into(),
+///     fee_bracket: None,
+/// };
+/// let file = read_records_csv_bytes(
+///     Path::new("ewo.csv"), csv.as_bytes(), RecordKind::Resident, &columns, &CsvOptions::default(),
+/// )?;
 /// assert_eq!(file.records.len(RecordKind::Resident), 2);
 /// assert_eq!(file.records.without_position(RecordKind::Resident), 1);
 /// assert_eq!(file.rejected[0].to_string(), "ewo.csv, line 4, column `alter`: the value is missing; the row is not counted");
@@ -144,22 +280,67 @@ impl RecordFile {
 ///
 /// # Errors
 ///
-/// [`IoError::File`] when the file cannot be read; [`IoError::Csv`] naming the file (and
-/// the line, where known) when the header is missing, a named column is not in it, or the
-/// CSV syntax is broken.
+/// [`IoError::File`] when the file cannot be read; [`IoError::Csv`] naming the file when the
+/// header is missing, a named column is not in it (for Kita records: no fee-bracket column
+/// named), or a header name is not UTF-8 with [`CsvEncoding::Utf8`](crate::CsvEncoding).
+/// A problem of a data row is never an error of the file.
 pub fn read_records_csv(
     path: &Path,
     kind: RecordKind,
     columns: &RecordColumns,
+    options: &CsvOptions,
 ) -> Result<RecordFile, IoError> {
     let mut bytes = Vec::new();
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(|e| IoError::file(path, e))?;
-    read_records_csv_bytes(path, &bytes, kind, columns)
+    read_records_csv_bytes(path, &bytes, kind, columns, options)
+}
+
+/// Column indices of the location.
+enum Locate {
+    Coordinates {
+        x: usize,
+        y: usize,
+    },
+    Address {
+        municipality: Option<usize>,
+        postcode: Option<usize>,
+        street: usize,
+        house_number: usize,
+        suffix: Option<usize>,
+    },
 }
 
 /// [`read_records_csv`] on bytes already in memory; `path` is used in messages only.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{AddressColumns, CsvOptions, RecordColumns, RecordKind, RecordLocation};
+/// # use std::path::Path;
+///
+/// // Windows-1252 bytes: `Straße` is `Stra\xDFe`
+/// let csv = b"Stra\xDFe;Nr;Zusatz;Alter\nHauptstr.;12;a;40\n";
+/// let columns = RecordColumns {
+///     location: RecordLocation::Address(AddressColumns {
+///         municipality: None,
+///         postcode: None,
+///         street: "Straße".into(),
+///         house_number: "Nr".into(),
+///         suffix: Some("Zusatz".into()),
+///     }),
+///     age: "Alter".into(),
+///     fee_bracket: None,
+/// };
+/// let file = quartier::read_records_csv_bytes(
+///     Path::new("ewo.csv"), csv, RecordKind::Resident, &columns, &CsvOptions::default(),
+/// )?;
+/// assert_eq!(file.addresses[0].street, "Hauptstr.");
+/// assert_eq!(file.addresses[0].house_number, "12a");
+/// assert_eq!(file.records.without_position(RecordKind::Resident), 1);
+/// # Ok::<(), quartier::IoError>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -169,58 +350,163 @@ pub fn read_records_csv_bytes(
     bytes: &[u8],
     kind: RecordKind,
     columns: &RecordColumns,
+    options: &CsvOptions,
 ) -> Result<RecordFile, IoError> {
-    let csv_err = |problem| csv_error(path, problem);
-    let (mut reader, header) = open_csv(path, bytes)?;
-    let names: Vec<String> = header.iter().map(decode_header).collect();
-    let find = |name: &str| {
-        names.iter().position(|h| h.trim() == name).ok_or_else(|| {
-            csv_err(CsvProblem::MissingColumn {
-                column: name.to_owned(),
-            })
-        })
+    let (input, mut reader) = CsvInput::open(path, bytes, options)?;
+    let find = |name: &str| input.column(path, name);
+    let locate = match &columns.location {
+        RecordLocation::Coordinates { x, y } => Locate::Coordinates {
+            x: find(x)?,
+            y: find(y)?,
+        },
+        RecordLocation::Address(a) => Locate::Address {
+            municipality: a.municipality.as_deref().map(find).transpose()?,
+            postcode: a.postcode.as_deref().map(find).transpose()?,
+            street: find(&a.street)?,
+            house_number: find(&a.house_number)?,
+            suffix: a.suffix.as_deref().map(find).transpose()?,
+        },
     };
-    let xi = find(&columns.x)?;
-    let yi = find(&columns.y)?;
     let ai = find(&columns.age)?;
     let fi = match (kind, &columns.fee_bracket) {
         (RecordKind::Kita, Some(f)) => Some(find(f)?),
         (RecordKind::Kita, None) => {
-            return Err(csv_err(CsvProblem::MissingColumn {
-                column: "fee_bracket (no column named for it)".to_owned(),
-            }));
+            return Err(csv_error(
+                path,
+                CsvProblem::MissingColumn {
+                    column: "fee_bracket (no column named for it)".to_owned(),
+                },
+            ));
         }
         _ => None,
     };
+    // the columns that are read, in header order
+    let mut used: Vec<usize> = vec![ai];
+    used.extend(fi);
+    match locate {
+        Locate::Coordinates { x, y } => used.extend([x, y]),
+        Locate::Address {
+            municipality,
+            postcode,
+            street,
+            house_number,
+            suffix,
+        } => {
+            used.extend([street, house_number]);
+            used.extend(municipality.into_iter().chain(postcode).chain(suffix));
+        }
+    }
+    used.sort_unstable();
+    used.dedup();
+    // trailing empty header names (a trailing delimiter) are not columns a row must have
+    let width = input.header.len()
+        - input
+            .header
+            .iter()
+            .rev()
+            .take_while(|h| h.is_empty())
+            .count();
+    let name = |i: usize| {
+        input
+            .header
+            .get(i.min(width.saturating_sub(1)))
+            .cloned()
+            .unwrap_or_default()
+    };
 
     let (mut residents, mut kita, mut child_support) = (Vec::new(), Vec::new(), Vec::new());
+    let mut addresses = Vec::new();
+    let mut lines = Vec::new();
     let mut rejected = Vec::new();
     let mut record = csv::ByteRecord::new();
+    // positions of a reader restarted after an unbalanced quote are relative to its start
+    let (mut line_base, mut byte_base) = (0u64, 0usize);
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(csv_err(CsvProblem::Malformed { line: csv_line(&e) })),
+            Err(e) => {
+                let line = csv_line(&e).map(|l| l + line_base);
+                return Err(csv_error(path, CsvProblem::Malformed { line }));
+            }
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let (mut line, mut start) = record.position().map_or((line_base, byte_base), |p| {
+            (
+                line_base + p.line(),
+                byte_base + usize::try_from(p.byte()).unwrap_or(usize::MAX),
+            )
+        });
+        // the csv crate's position is where it started looking, before empty lines it skipped
+        while let Some(&b @ (b'\n' | b'\r')) = input.body.get(start) {
+            line += u64::from(b == b'\n');
+            start += 1;
+        }
         let reject = |column: usize, reason| Rejection {
             path: PathBuf::from(path),
             line,
-            column: names[column].trim().to_owned(),
+            column: name(column),
             reason,
         };
+        let multiline = |i: usize| record.get(i).is_some_and(|c| c.contains(&b'\n'));
+        if record.as_slice().contains(&b'\n') {
+            let wrong_count = record.len() < width
+                || record
+                    .iter()
+                    .skip(width)
+                    .any(|c| !c.trim_ascii().is_empty());
+            if wrong_count || used.iter().any(|&i| multiline(i)) {
+                let column = (0..record.len()).find(|&i| multiline(i)).unwrap_or(0);
+                rejected.push(reject(column, RejectReason::UnbalancedQuote));
+                // resume on the line after the one the row started on
+                let Some(next) = input
+                    .body
+                    .get(start..)
+                    .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+                    .map(|p| start + p + 1)
+                else {
+                    break;
+                };
+                reader = input.reader_from(next);
+                line_base = line;
+                byte_base = next;
+                continue;
+            }
+        }
+        if record.len() < width {
+            rejected.push(reject(record.len(), RejectReason::FieldCount));
+            continue;
+        }
+        if let Some(extra) = (width..record.len())
+            .find(|&i| record.get(i).is_some_and(|c| !c.trim_ascii().is_empty()))
+        {
+            rejected.push(reject(extra, RejectReason::FieldCount));
+            continue;
+        }
+        if let Some(&bad) = used
+            .iter()
+            .find(|&&i| input.decode(record.get(i).unwrap_or_default()).is_none())
+        {
+            rejected.push(reject(bad, RejectReason::Encoding));
+            continue;
+        }
+        let text = |i: usize| -> String {
+            record
+                .get(i)
+                .and_then(|c| input.decode(c))
+                .map(|c| c.trim().to_owned())
+                .unwrap_or_default()
+        };
         let small = |column: usize| -> Result<u8, Rejection> {
-            let cell = record
-                .get(column)
-                .map(|c| String::from_utf8_lossy(c).trim().to_owned())
-                .unwrap_or_default();
+            let cell = text(column);
             if cell.is_empty() {
                 return Err(reject(column, RejectReason::MissingField));
             }
-            let n: i64 = cell
-                .parse()
-                .map_err(|_| reject(column, RejectReason::Unparsable))?;
-            u8::try_from(n).map_err(|_| reject(column, RejectReason::OutOfRange))
+            let digits = cell.strip_prefix(['-', '+']).unwrap_or(&cell);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(reject(column, RejectReason::Unparsable));
+            }
+            cell.parse::<u8>()
+                .map_err(|_| reject(column, RejectReason::OutOfRange))
         };
         let age = match small(ai) {
             Ok(a) => a,
@@ -236,14 +522,37 @@ pub fn read_records_csv_bytes(
                 continue;
             }
         };
-        let blank = |i: usize| record.get(i).is_none_or(|c| c.trim_ascii().is_empty());
-        let position = if blank(xi) && blank(yi) {
-            None
-        } else {
-            let x = record.get(xi).and_then(parse_coordinate);
-            let y = record.get(yi).and_then(parse_coordinate);
-            Some(Position::new(x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)))
+        let position = match locate {
+            Locate::Coordinates { x, y } => {
+                let (xs, ys) = (text(x), text(y));
+                if xs.is_empty() && ys.is_empty() {
+                    None
+                } else {
+                    let x = parse_number(&xs, options.decimal_comma);
+                    let y = parse_number(&ys, options.decimal_comma);
+                    Some(Position::new(x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)))
+                }
+            }
+            Locate::Address {
+                municipality,
+                postcode,
+                street,
+                house_number,
+                suffix,
+            } => {
+                let optional = |i: Option<usize>| i.map(text).unwrap_or_default();
+                let mut number = text(house_number);
+                number.push_str(&optional(suffix));
+                addresses.push(Address {
+                    municipality: optional(municipality),
+                    postcode: optional(postcode),
+                    street: text(street),
+                    house_number: number,
+                });
+                None
+            }
         };
+        lines.push(line);
         match kind {
             RecordKind::Resident => residents.push(Resident { position, age }),
             RecordKind::Kita => kita.push(KitaRecord {
@@ -259,16 +568,10 @@ pub fn read_records_csv_bytes(
     }
     Ok(RecordFile {
         records: Records::new(residents, kita, child_support),
+        addresses,
+        lines,
         rejected,
     })
-}
-
-/// A header name: UTF-8 when it is, else Windows-1252/Latin-1 byte by byte (umlauts agree).
-fn decode_header(raw: &[u8]) -> String {
-    match std::str::from_utf8(raw) {
-        Ok(s) => s.to_owned(),
-        Err(_) => raw.iter().map(|&b| char::from(b)).collect(),
-    }
 }
 
 #[cfg(test)]
@@ -278,8 +581,10 @@ mod tests {
 
     fn cols(fee: bool) -> RecordColumns {
         RecordColumns {
-            x: "x".into(),
-            y: "y".into(),
+            location: RecordLocation::Coordinates {
+                x: "x".into(),
+                y: "y".into(),
+            },
             age: "alter".into(),
             fee_bracket: fee.then(|| "stufe".into()),
         }
@@ -300,6 +605,7 @@ mod tests {
             csv.as_bytes(),
             RecordKind::Kita,
             &cols(true),
+            &CsvOptions::default(),
         )
         .unwrap();
         let k = RecordKind::Kita;
@@ -321,7 +627,7 @@ mod tests {
                 (4, "alter", RejectReason::MissingField),
                 (5, "alter", RejectReason::Unparsable),
                 (6, "stufe", RejectReason::OutOfRange),
-                (8, "alter", RejectReason::MissingField),
+                (8, "name", RejectReason::FieldCount),
             ]
         );
         assert_eq!(
@@ -330,7 +636,8 @@ mod tests {
             "every row accounted for"
         );
         let by_reason = file.rejected_by_reason();
-        assert_eq!(by_reason["missing_field"], 2);
+        assert_eq!(by_reason["missing_field"], 1);
+        assert_eq!(by_reason["field_count"], 1);
         let text: String = file.rejected.iter().map(|r| format!("{r}\n")).collect();
         let debug = format!("{file:?}");
         for out in [&text, &debug] {
@@ -343,21 +650,32 @@ mod tests {
     #[test]
     fn german_exports_are_read_and_broken_files_are_errors() {
         // semicolons, BOM, decimal comma, a Latin-1 header name
-        let mut bytes = b"\xEF\xBB\xBFx;y;\xC4lter\n361000,25;5701000,5;12\n".to_vec();
+        // (a BOM says UTF-8, so the Latin-1 test runs without one)
+        let mut bytes = b"x;y;\xC4lter\n361000,25;5701000,5;12\n".to_vec();
         let columns = RecordColumns {
             age: "Älter".into(),
             ..cols(false)
         };
-        let file =
-            read_records_csv_bytes(Path::new("e.csv"), &bytes, RecordKind::Resident, &columns)
-                .unwrap();
+        let file = read_records_csv_bytes(
+            Path::new("e.csv"),
+            &bytes,
+            RecordKind::Resident,
+            &columns,
+            &CsvOptions::default(),
+        )
+        .unwrap();
         assert_eq!(file.records.residents()[0].age, 12);
         let (xs, ys) = file.records.coordinates(RecordKind::Resident);
         assert_eq!((xs[0], ys[0]), (361000.25, 5701000.5));
         bytes = b"x;y\n1;2\n".to_vec();
-        let err =
-            read_records_csv_bytes(Path::new("e.csv"), &bytes, RecordKind::Resident, &columns)
-                .unwrap_err();
+        let err = read_records_csv_bytes(
+            Path::new("e.csv"),
+            &bytes,
+            RecordKind::Resident,
+            &columns,
+            &CsvOptions::default(),
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("e.csv") && err.to_string().contains("Älter"),
             "{err}"
@@ -367,6 +685,7 @@ mod tests {
             b"x,y,alter\n",
             RecordKind::Kita,
             &cols(false),
+            &CsvOptions::default(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("fee_bracket"), "{err}");
