@@ -1,9 +1,20 @@
 //! Geocoding: record addresses → positions, by matching against an official house-coordinate
 //! table (Hauskoordinaten).
 //!
-//! (Being built for issue 7; the `Address` type is the contract with the record reader.)
+//! `Address` is the contract with the record reader; `normalize` holds the German street and
+//! house-number normalization, `table` the indexed table and the staged matcher. Reading the
+//! official table is in `io::house_coordinates`.
 
 use std::fmt;
+
+mod normalize;
+mod table;
+
+pub use normalize::{HouseNumber, normalize_street};
+pub use table::{
+    AddressTable, GeoMatch, GeocodeOptions, GeocodeSummary, HouseCoordinate, MatchStage,
+    UnmatchedReason,
+};
 
 /// A record's address as read from an office's export: personal data.
 ///
