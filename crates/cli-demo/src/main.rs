@@ -15,6 +15,10 @@ mod progress;
 #[derive(Debug, Parser)]
 #[command(name = "quartier", version, about, long_about = None)]
 #[command(after_help = "Examples:\n  \
+    quartier init musterstadt && quartier run musterstadt/project.toml\n  \
+    quartier validate project.toml\n  \
+    quartier anonymize project.toml --json   (inside the sealed office)\n  \
+    quartier analyze project.toml            (on the protected tables)\n  \
     quartier demo --out quartier-demo\n  \
     quartier assign --units blocks.geojson --id-field block_id \\\n    \
     --points residents.csv --x x --y y --id-col id --snap 5 --out assigned.csv")]
@@ -32,6 +36,29 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Assign points from a CSV to the polygons of a GeoJSON layer.
     Assign(cmd::assign::Args),
+    /// Write a commented template project with sample data that runs as is.
+    #[command(
+        after_help = "Example:\n  quartier init musterstadt && quartier run musterstadt/project.toml"
+    )]
+    Init(cmd::project::InitArgs),
+    /// Check a project file, its block layer and its datasets; writes nothing.
+    #[command(
+        after_help = "Example:\n  quartier validate project.toml --json\n\nExit codes: 0 no errors, 1 errors in the data, 2 the project file is unusable."
+    )]
+    Validate(cmd::project::ProjectArgs),
+    /// Sealed phase: records → assign, count, suppress, audit → protected tables + protocol.
+    #[command(
+        after_help = "Example:\n  quartier anonymize project.toml\n\nWrites [outputs] protected (may leave the office) and sealed (stays inside)."
+    )]
+    Anonymize(cmd::project::ProjectArgs),
+    /// Analyze phase: protected tables → indicators, ranking, maps, profiles, GIS layers.
+    #[command(
+        after_help = "Example:\n  quartier analyze project.toml\n\nReads only [outputs] protected and the block layer."
+    )]
+    Analyze(cmd::project::ProjectArgs),
+    /// Both phases: anonymize, then analyze.
+    #[command(after_help = "Example:\n  quartier run project.toml --json")]
+    Run(cmd::project::ProjectArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,19 +70,65 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    use cmd::project::Failure;
+    let q = cli.quiet;
     let result = match cli.command {
-        Command::Demo(args) => cmd::demo::run(&args, cli.quiet),
-        Command::Assign(args) => cmd::assign::run(&args, cli.quiet),
+        Command::Demo(args) => cmd::demo::run(&args, q),
+        Command::Assign(args) => cmd::assign::run(&args, q),
+        Command::Init(args) => project_result(cmd::project::init(&args, q)),
+        Command::Validate(args) => project_result(cmd::project::validate(&args, q)),
+        Command::Anonymize(args) => project_result(cmd::project::pipeline(&args, q, true, false)),
+        Command::Analyze(args) => project_result(cmd::project::pipeline(&args, q, false, true)),
+        Command::Run(args) => project_result(cmd::project::pipeline(&args, q, true, true)),
     };
+    fn project_result(r: Result<(), Failure>) -> anyhow::Result<()> {
+        match r {
+            Ok(()) => Ok(()),
+            Err(Failure::Data(e)) => Err(e),
+            Err(Failure::Usage(e)) => Err(e.context(UsageError)),
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("quartier: error: {e:#}");
-            ExitCode::from(1)
+            let usage = e.downcast_ref::<UsageError>().is_some();
+            eprintln!("quartier: error: {}", message(&e, usage));
+            ExitCode::from(if usage { 2 } else { 1 })
         }
+    }
+}
+
+/// The error and its causes, each cause once: library errors carry their cause's message
+/// already, so a cause the previous message ends with is not repeated. The usage marker is
+/// left out.
+fn message(e: &anyhow::Error, usage: bool) -> String {
+    let mut out = String::new();
+    for (i, cause) in e.chain().enumerate() {
+        if usage && i == 0 {
+            continue;
+        }
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// Marks an error of the project file (exit code 2).
+#[derive(Debug)]
+struct UsageError;
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the project file is unusable")
     }
 }
 

@@ -20,11 +20,13 @@ use std::fmt::Write as _;
 use serde::{Serialize, Serializer};
 
 use crate::assign::AssignOptions;
+use crate::catalogue::DatasetEntry;
 use crate::disclosure::{
     AuditReport, CellStatus, DisclosureError, FrequencyRule, Grouping, Layer, LinkedTables, Zeros,
-    protect,
+    protect_with,
 };
 use crate::error::Error;
+use crate::geocode::GeocodeSummary;
 use crate::hierarchy::{Hierarchy, UnitId};
 use crate::io::Rejection;
 use crate::pipeline::{DatasetProtocol, Protocol, count_records};
@@ -68,6 +70,16 @@ pub struct AnonymizeSpec {
     /// them forces so many secondary suppressions up into the quarters that the quarters'
     /// indicators are lost. The protocol lists the layers each dataset was published on.
     pub finest_levels: Vec<(RecordKind, String)>,
+    /// The protection level of secondary suppression and audit (the least width of a
+    /// suppressed cell's interval); `None` = `rule.k`.
+    pub protection: Option<u64>,
+    /// Units (of every level and grouping) with fewer residents than this have every cell
+    /// of every dataset suppressed (primary), whatever the counts; 0 = no minimum. This is
+    /// the minimum population of German small-area statistics: a block with 4 residents is
+    /// not published at all.
+    pub min_population: u64,
+    /// The datasets protected and published; empty = every [`RecordKind`].
+    pub datasets: Vec<RecordKind>,
 }
 
 /// Whether a layer of [`ProtectedTables`] is a level of the hierarchy or another grouping.
@@ -326,6 +338,70 @@ impl ProtectedTables {
     }
 }
 
+/// A layer of protected tables read back from a file: name, kind, `(unit id, parent id)`
+/// per unit in file order.
+pub(crate) type LayerParts = (String, LayerKind, Vec<(UnitId, Option<UnitId>)>);
+
+/// A cell of protected tables read back from a file: layer, unit and category by position
+/// (`None` = the row total), value, status.
+pub(crate) type CellParts = (usize, usize, Option<usize>, Option<u64>, CellStatus);
+
+impl ProtectedTables {
+    /// Builds protected tables read back from a file (`io::read_protected_csv`): the
+    /// caller has checked every key against the hierarchy; this checks the structure.
+    ///
+    /// The cells must be complete and in the order [`ProtectedTables`] documents (per layer,
+    /// per unit, the categories of `dataset` then the total), and a cell must have a value
+    /// exactly when it is published. Returns the index of the first cell that breaks this
+    /// (`cells.len()` when cells are missing).
+    pub(crate) fn from_parts(
+        dataset: RecordKind,
+        layers: Vec<LayerParts>,
+        cells: Vec<CellParts>,
+    ) -> Result<Self, usize> {
+        let categories = dataset.categories();
+        let per_unit = categories.len() + 1;
+        let mut expected = 0;
+        for (l, (_, _, units)) in layers.iter().enumerate() {
+            for u in 0..units.len() {
+                for k in 0..per_unit {
+                    let category = (k < categories.len()).then_some(k);
+                    match cells.get(expected) {
+                        Some(&(cl, cu, ck, value, status))
+                            if cl == l
+                                && cu == u
+                                && ck == category
+                                && value.is_some() != status.is_suppressed() => {}
+                        _ => return Err(expected),
+                    }
+                    expected += 1;
+                }
+            }
+        }
+        if expected != cells.len() {
+            return Err(expected);
+        }
+        Ok(Self {
+            dataset,
+            categories,
+            layers: layers
+                .into_iter()
+                .map(|(name, kind, units)| ProtectedLayer { name, kind, units })
+                .collect(),
+            cells: cells
+                .into_iter()
+                .map(|(layer, unit, category, value, status)| Cell {
+                    layer,
+                    unit,
+                    category,
+                    value,
+                    status,
+                })
+                .collect(),
+        })
+    }
+}
+
 /// The status as it is published: `published` or `suppressed`.
 pub(crate) fn published_status(status: CellStatus) -> &'static str {
     if status.is_suppressed() {
@@ -452,8 +528,12 @@ pub struct GroupingInfo {
 /// The parameters of an [`anonymize`] run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parameters {
-    /// Minimum frequency `k` (primary rule `0 < n < k`) and protection level.
+    /// Minimum frequency `k` (primary rule `0 < n < k`).
     pub k: u64,
+    /// Protection level: the least width of a suppressed cell's interval (usually `k`).
+    pub protection: u64,
+    /// Units with fewer residents have every cell suppressed; 0 = no minimum.
+    pub min_population: u64,
     /// `publish` or `suppress`: whether zero cells are sensitive.
     pub zeros: &'static str,
     /// Snap distance in metres; `None` = no snapping.
@@ -595,6 +675,23 @@ pub struct AnonymizeProtocol {
     pub parameters: Parameters,
     /// One report per dataset, in [`RecordKind::ALL`] order.
     pub datasets: Vec<DatasetReport>,
+    /// The dataset catalogue (owner office, reference date, legal basis), when the caller
+    /// gave one ([`Anonymized::set_catalogue`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub catalogue: Vec<DatasetEntry>,
+    /// How the addresses of datasets located by address were geocoded
+    /// ([`Anonymized::add_geocoding`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub geocoding: Vec<GeocodingReport>,
+}
+
+/// How the addresses of one dataset were geocoded: counts by stage, never an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GeocodingReport {
+    /// The dataset's name.
+    pub dataset: &'static str,
+    /// Counts by stage and unmatched reason.
+    pub summary: GeocodeSummary,
 }
 
 impl AnonymizeProtocol {
@@ -657,6 +754,26 @@ impl AnonymizeProtocol {
                 }
             }
         }
+        if !self.catalogue.is_empty() {
+            writeln!(s, "\n## Datasets\n")?;
+            writeln!(
+                s,
+                "| dataset | title | office | reference date | legal basis | description |"
+            )?;
+            writeln!(s, "|---|---|---|---|---|---|")?;
+            for e in &self.catalogue {
+                writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    md(&e.dataset),
+                    md(&e.title),
+                    md(&e.office),
+                    md(&e.reference_date),
+                    md(e.legal_basis.as_deref().unwrap_or("")),
+                    md(e.description.as_deref().unwrap_or(""))
+                )?;
+            }
+        }
         writeln!(s, "\n## Parameters\n")?;
         writeln!(
             s,
@@ -671,8 +788,15 @@ impl AnonymizeProtocol {
         writeln!(
             s,
             "- Protection level: every suppressed cell's interval is at least {} wide.",
-            p.k
+            p.protection
         )?;
+        if p.min_population > 0 {
+            writeln!(
+                s,
+                "- Minimum population: every cell of a unit with fewer than {} residents is suppressed.",
+                p.min_population
+            )?;
+        }
         match p.snap_distance_m {
             Some(d) => writeln!(s, "- Snap distance: {d} m")?,
             None => writeln!(s, "- Snap distance: none (no snapping)")?,
@@ -731,6 +855,44 @@ impl AnonymizeProtocol {
             )?;
             for line in rejected {
                 writeln!(s, "{line}")?;
+            }
+        }
+        if !self.geocoding.is_empty() {
+            writeln!(s, "\n## Geocoding\n")?;
+            writeln!(
+                s,
+                "Addresses matched against the official house coordinates, by stage. Unmatched \
+                 records have no position and are counted as `no coordinate` above.\n"
+            )?;
+            writeln!(
+                s,
+                "| dataset | addresses | exact | normalized | nearest number | fuzzy street | unmatched |"
+            )?;
+            writeln!(s, "|---|--:|--:|--:|--:|--:|--:|")?;
+            for g in &self.geocoding {
+                let m = &g.summary;
+                writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    g.dataset,
+                    m.total,
+                    m.exact,
+                    m.normalized,
+                    m.nearest_number,
+                    m.fuzzy_street,
+                    m.unmatched
+                )?;
+            }
+            for g in &self.geocoding {
+                if !g.summary.unmatched_by_reason.is_empty() {
+                    let reasons: Vec<String> = g
+                        .summary
+                        .unmatched_by_reason
+                        .iter()
+                        .map(|(r, n)| format!("{n} {}", r.replace('_', " ")))
+                        .collect();
+                    writeln!(s, "\n- {} unmatched: {}", g.dataset, reasons.join(", "))?;
+                }
             }
         }
         writeln!(s, "\n## Cells by status\n")?;
@@ -833,6 +995,20 @@ impl Anonymized {
         self.protocol.inputs.push(input);
     }
 
+    /// Sets the dataset catalogue printed in the protocol.
+    pub fn set_catalogue(&mut self, catalogue: Vec<DatasetEntry>) {
+        self.protocol.catalogue = catalogue;
+    }
+
+    /// Records how the addresses of `kind`'s dataset were geocoded. Unmatched records are
+    /// also among the dataset's `no_coordinate` records (they have no position).
+    pub fn add_geocoding(&mut self, kind: RecordKind, summary: GeocodeSummary) {
+        self.protocol.geocoding.push(GeocodingReport {
+            dataset: kind.name(),
+            summary,
+        });
+    }
+
     /// Counts the rows of a record file that were not read as records (see
     /// [`read_records_csv`](crate::read_records_csv)) in the protocol of `kind`'s dataset, by
     /// reason, so that every input row is accounted for: rows = records read + rejected rows.
@@ -893,9 +1069,17 @@ pub fn anonymize(
 ) -> Result<Anonymized, Error> {
     let counts = count_records(hierarchy, records, &spec.assign)?;
     let protocol_records = counts.protocol();
+    let residents = counts
+        .datasets
+        .iter()
+        .find(|d| d.kind == RecordKind::Resident)
+        .map(|d| &d.tables);
     let mut tables = Vec::with_capacity(counts.datasets.len());
     let mut datasets = Vec::with_capacity(counts.datasets.len());
     for (d, records) in counts.datasets.iter().zip(protocol_records.datasets) {
+        if !spec.datasets.is_empty() && !spec.datasets.contains(&d.kind) {
+            continue;
+        }
         let finest = spec.finest_levels.iter().rev().find(|(k, _)| *k == d.kind);
         let truncated;
         let (h, leaves, groupings) = match finest {
@@ -922,7 +1106,18 @@ pub fn anonymize(
             }
         };
         let linked = LinkedTables::new(h, leaves, groupings)?;
-        let protection = protect(&linked, &spec.rule)?;
+        let forced = match residents {
+            Some(residents) if spec.min_population > 0 => {
+                small_units(&linked, residents, groupings, spec.min_population)
+            }
+            _ => Vec::new(),
+        };
+        let protection = protect_with(
+            &linked,
+            &spec.rule,
+            spec.protection.unwrap_or(spec.rule.k),
+            &forced,
+        )?;
         let protected = ProtectedTables::new(d.kind, h, groupings, &linked, &protection.status)?;
         datasets.push(DatasetReport {
             dataset: d.kind.name(),
@@ -938,6 +1133,8 @@ pub fn anonymize(
     }
     let parameters = Parameters {
         k: spec.rule.k,
+        protection: spec.protection.unwrap_or(spec.rule.k),
+        min_population: spec.min_population,
         zeros: match spec.rule.zeros {
             Zeros::Publish => "publish",
             Zeros::Suppress => "suppress",
@@ -961,8 +1158,48 @@ pub fn anonymize(
             inputs: Vec::new(),
             parameters,
             datasets,
+            catalogue: Vec::new(),
+            geocoding: Vec::new(),
         },
     })
+}
+
+/// For every cell of `linked`, whether its unit has fewer than `min` residents (the
+/// residents' count tables give the totals of hierarchy levels; a group's total is the sum
+/// of its blocks').
+fn small_units(
+    linked: &LinkedTables,
+    residents: &crate::table::CountTables,
+    groupings: &[Grouping],
+    min: u64,
+) -> Vec<bool> {
+    let blocks = residents.blocks();
+    let group_totals: Vec<Vec<u64>> = groupings
+        .iter()
+        .map(|g| {
+            let mut totals = vec![0u64; g.ids().len()];
+            for (b, group) in g.of_block().iter().enumerate() {
+                if let (Some(group), true) = (group, b < blocks.units()) {
+                    if let Some(t) = totals.get_mut(*group) {
+                        *t += blocks.row_total(b);
+                    }
+                }
+            }
+            totals
+        })
+        .collect();
+    (0..linked.len())
+        .map(|i| {
+            let total = linked.key(i).and_then(|key| match key.layer {
+                Layer::Level(l) => residents
+                    .level(l)
+                    .filter(|t| key.unit < t.units())
+                    .map(|t| t.row_total(key.unit)),
+                Layer::Grouping(g) => group_totals.get(g).and_then(|t| t.get(key.unit)).copied(),
+            });
+            total.is_some_and(|t| t < min)
+        })
+        .collect()
 }
 
 #[cfg(test)]

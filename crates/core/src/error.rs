@@ -2,6 +2,7 @@
 
 use crate::assign::AssignError;
 use crate::classify::ClassifyError;
+use crate::crs::CrsError;
 use crate::disclosure::DisclosureError;
 use crate::hierarchy::HierarchyError;
 use crate::indicator::IndicatorError;
@@ -48,4 +49,10 @@ pub enum Error {
     /// Rendering maps, profiles or the report failed.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// A project file is unusable, or a project run cannot go on.
+    #[error(transparent)]
+    Project(#[from] crate::project::ProjectError),
+    /// Parsing a CRS, transforming coordinates or a CRS plausibility check failed.
+    #[error(transparent)]
+    Crs(#[from] CrsError),
 }

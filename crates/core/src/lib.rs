@@ -13,6 +13,7 @@ mod anonymize;
 mod assign;
 mod catalogue;
 mod classify;
+mod crs;
 mod demo;
 mod disclosure;
 mod error;
@@ -22,6 +23,7 @@ mod indicator;
 mod io;
 mod pipeline;
 mod point_counts;
+mod project;
 mod rank;
 mod records;
 mod render;
@@ -31,9 +33,9 @@ mod table;
 // One `pub use` line per module; each module owns its line.
 pub use analysis::{Analysis, AnalysisSpec, CriterionSpec, SpatialSpec, UnitLisa, analyze};
 pub use anonymize::{
-    AnonymizeProtocol, AnonymizeSpec, Anonymized, AuditSummary, DatasetReport, GroupingInfo,
-    InputSource, LayerCells, LayerKind, Parameters, ProtectedRow, ProtectedTables, Software,
-    anonymize,
+    AnonymizeProtocol, AnonymizeSpec, Anonymized, AuditSummary, DatasetReport, GeocodingReport,
+    GroupingInfo, InputSource, LayerCells, LayerKind, Parameters, ProtectedRow, ProtectedTables,
+    Software, anonymize,
 };
 #[doc(hidden)]
 pub use assign::synthetic::{synthetic_blocks, synthetic_points};
@@ -45,6 +47,7 @@ pub use catalogue::DatasetEntry;
 pub use classify::{
     Breaks, Classification, ClassifyError, DEFAULT_STD_MULTIPLES, class_breaks, fisher_jenks_naive,
 };
+pub use crs::{Crs, CrsError, check_plausible, transform_in_place};
 pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
 pub use disclosure::{
     AUDIT_TOLERANCE, Additivity, AuditReport, CellAudit, CellKey, CellStatus, DisclosureError,
@@ -55,7 +58,10 @@ pub use disclosure::{
     IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
 };
 pub use error::Error;
-pub use geocode::Address;
+pub use geocode::{
+    Address, AddressTable, GeoMatch, GeocodeOptions, GeocodeSummary, HouseCoordinate, HouseNumber,
+    MatchStage, UnmatchedReason, normalize_street,
+};
 pub use hierarchy::{
     BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,
     GeometryProblem, Hierarchy, HierarchyBuilder, HierarchyError, Severity, Unit, UnitFeature,
@@ -67,30 +73,45 @@ pub use indicator::{
 };
 pub use io::write_report;
 pub use io::{
-    BlockLayerSpec, GeoJsonProblem, JsonErrorKind, ShapefileProblem, read_block_features,
-    read_hierarchy, read_unit_features, read_units, read_units_geojson, read_units_shapefile,
-    write_units,
+    AddressColumns, RecordColumns, RecordFile, RecordLocation, RejectReason, Rejection,
+    read_records_csv, read_records_csv_bytes,
 };
 pub use io::{
-    CsvProblem, IoError, PointColumns, PointTable, read_points_csv, read_points_csv_bytes,
-    write_atomic,
+    BlockLayerSpec, GeoJsonProblem, JsonErrorKind, ShapefileProblem, read_block_features,
+    read_hierarchy, read_unit_features, read_units, read_units_geojson, read_units_shapefile,
+    write_block_layer, write_units,
+};
+pub use io::{
+    CsvColumn, HeaderRow, HouseCoordinateColumns, HouseCoordinateFile, SkipReason, SkippedRow,
+    UnmatchedRow, read_house_coordinates, read_house_coordinates_bytes, write_unmatched_csv,
+};
+pub use io::{
+    CsvEncoding, CsvOptions, CsvProblem, IoError, PointColumns, PointTable, read_points_csv,
+    read_points_csv_bytes, read_points_csv_bytes_with, read_points_csv_with, write_atomic,
 };
 pub use io::{
     GeoPackageProblem, WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb,
     multipolygon_to_wkb, read_block_features_gpkg, read_hierarchy_gpkg, read_hierarchy_wkb,
 };
+pub use io::{
+    LayerFormat, LayerSource, LayerSourceProblem, UpperLevelSource, read_block_features_shapefile,
+    read_block_layer_any, read_hierarchy_from, read_unit_features_shapefile, read_unit_layer_any,
+};
 pub use io::{LayerProblem, Srs, write_geopackage, write_layer_geojson};
 pub use io::{
-    RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
-};
-pub use io::{
-    sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
-    write_protocol_json, write_protocol_markdown,
+    ProtectedCsvProblem, read_protected_csv, sha256_file, write_anonymized, write_grouping_csv,
+    write_protected_csv, write_protected_csv_to, write_protocol_json, write_protocol_markdown,
 };
 pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
 pub use io::{write_ranking_csv, write_ranking_json};
 pub use pipeline::{Counts, DatasetCounts, DatasetProtocol, Protocol, count_records};
 pub use point_counts::{PointCell, PointCounts, protect_points};
+pub use project::{
+    AnalyzeOutcome, AnonymizeOutcome, CsvFormat, Dataset, DatasetOutcome, Field, FieldUse,
+    Geocoding, HierarchySource, Outputs, Progress, Project, ProjectError, Rules, Sensitivity,
+    TEMPLATE, UpperLevel, ValidateOutcome, analyze_project, anonymize_project, init_project,
+    validate_project,
+};
 pub use rank::{
     Aggregation, Criterion, Direction, Driver, DynamicsClass, Exclusion, IMD_2019_DOMAIN_WEIGHTS,
     ImdResult, ImdUnit, MissingPolicy, MssClass, MssResult, MssUnit, Normalization, RankError,

@@ -166,6 +166,7 @@ pub(crate) fn _anonymize<'py>(
                     })
             })
             .collect::<PyResult<Vec<_>>>()?,
+        ..AnonymizeSpec::default()
     };
     let out = detached(py, || {
         let records = match records(&columns) {

@@ -19,6 +19,7 @@ pub use audit::{
 };
 pub use magnitude::{MagnitudeProblem, MagnitudeRule, magnitude_primary};
 pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables, is_layer_name};
+pub(crate) use secondary::protect_with;
 pub use secondary::{
     IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
 };

@@ -452,8 +452,25 @@ pub struct Protection {
 /// The errors of [`secondary_suppression`] and of the audit;
 /// [`DisclosureError::SecondaryNoConvergence`] if the final audit does not pass.
 pub fn protect(tables: &LinkedTables, rule: &FrequencyRule) -> Result<Protection, DisclosureError> {
+    protect_with(tables, rule, rule.k, &[])
+}
+
+/// [`protect`] with a protection level of its own and cells suppressed whatever their value
+/// (`forced[i]` for cell `i`; a shorter slice forces nothing beyond its end), e.g. every cell
+/// of a unit below a minimum population.
+pub(crate) fn protect_with(
+    tables: &LinkedTables,
+    rule: &FrequencyRule,
+    protection: u64,
+    forced: &[bool],
+) -> Result<Protection, DisclosureError> {
     let mut status = primary_suppression(tables, rule);
-    let options = SecondaryOptions::new(rule.k);
+    for (s, &f) in status.iter_mut().zip(forced) {
+        if f {
+            *s = CellStatus::Primary;
+        }
+    }
+    let options = SecondaryOptions::new(protection);
     let (summary, last) = cover(tables, &mut status, &options)?;
     // The interval phase ends with a passing audit; it is the final audit.
     let report = match last {

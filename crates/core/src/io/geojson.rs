@@ -612,6 +612,73 @@ pub(super) fn to_geojson(mp: &MultiPolygon<f64>) -> Geometry {
     })
 }
 
+/// Writes the blocks of a hierarchy as a block layer, atomically: one GeoJSON feature per
+/// block with the id of every level as property `<level>_id` and the block's `name`, the
+/// layer [`read_hierarchy`] reads back with [`BlockLayerSpec`] (`id_fields` = the level names
+/// with `_id`).
+///
+/// # Examples
+///
+/// ```
+/// # let dir = tempfile::tempdir().map_err(|e| quartier::IoError::File { path: ".".into(), source: e })?;
+/// let town = quartier::musterstadt_with(1, &quartier::DemoConfig::SMALL)?;
+/// let path = dir.path().join("blocks.geojson");
+/// quartier::write_block_layer(&path, &town.hierarchy)?;
+/// let levels = town.hierarchy.levels().to_vec();
+/// let spec = quartier::BlockLayerSpec {
+///     id_fields: levels.iter().map(|l| format!("{l}_id")).collect(),
+///     levels,
+///     name_field: Some("name".into()),
+/// };
+/// let (back, _) = quartier::read_hierarchy(&path, &spec)?;
+/// assert_eq!(back.blocks().len(), town.hierarchy.blocks().len());
+/// # Ok::<(), quartier::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`IoError::File`] when the file cannot be written.
+pub fn write_block_layer(path: &Path, hierarchy: &Hierarchy) -> Result<(), IoError> {
+    let levels = hierarchy.levels();
+    let block_level = hierarchy.block_level();
+    let maps: Vec<Vec<usize>> = (0..levels.len())
+        .map(|l| hierarchy.ancestors(block_level, l).unwrap_or_default())
+        .collect();
+    write_atomic(path, |w| {
+        w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+        for (i, unit) in hierarchy.blocks().iter().enumerate() {
+            let mut props = JsonObject::new();
+            for (l, name) in levels.iter().enumerate() {
+                let id = maps[l]
+                    .get(i)
+                    .and_then(|&p| hierarchy.unit(l, p))
+                    .map(|u| u.id().as_str().to_owned());
+                props.insert(
+                    format!("{name}_id"),
+                    id.map_or(JsonValue::Null, JsonValue::String),
+                );
+            }
+            props.insert(
+                "name".into(),
+                unit.name()
+                    .map_or(JsonValue::Null, |n| JsonValue::String(n.to_owned())),
+            );
+            let feature = Feature {
+                bbox: None,
+                geometry: Some(to_geojson(unit.geometry())),
+                id: None,
+                properties: Some(props),
+                foreign_members: None,
+            };
+            if i > 0 {
+                w.write_all(b",\n")?;
+            }
+            serde_json::to_writer(&mut *w, &feature).map_err(std::io::Error::other)?;
+        }
+        w.write_all(b"\n]}\n")
+    })
+}
+
 /// Writes the units of one level as a GeoJSON `FeatureCollection`: one `MultiPolygon` feature
 /// per unit in id order, with the properties `id`, `name` and `parent_id` (`null` where there
 /// is none), one feature per line.

@@ -15,6 +15,8 @@ mod counts;
 mod geojson;
 mod gpkg;
 mod gpkg_read;
+mod house_coordinates;
+mod layer;
 mod layers_geojson;
 mod points;
 mod protected;
@@ -26,22 +28,37 @@ mod wkb;
 
 pub use self::geojson::{
     BlockLayerSpec, GeoJsonProblem, JsonErrorKind, read_block_features, read_hierarchy,
-    read_unit_features, read_units_geojson, write_units,
+    read_unit_features, read_units_geojson, write_block_layer, write_units,
 };
-pub use self::shapefile::{ShapefileProblem, read_units_shapefile};
+pub use self::layer::{
+    LayerFormat, LayerSource, LayerSourceProblem, UpperLevelSource, read_block_layer_any,
+    read_hierarchy_from, read_unit_layer_any,
+};
+pub use self::shapefile::{
+    ShapefileProblem, read_block_features_shapefile, read_unit_features_shapefile,
+    read_units_shapefile,
+};
 pub use assignment::write_assignment_csv;
 pub use counts::{write_counts_csv, write_counts_csv_to};
 pub use gpkg::{LayerProblem, Srs, write_geopackage};
 pub use gpkg_read::{GeoPackageProblem, read_block_features_gpkg, read_hierarchy_gpkg};
+pub use house_coordinates::{
+    CsvColumn, HeaderRow, HouseCoordinateColumns, HouseCoordinateFile, SkipReason, SkippedRow,
+    UnmatchedRow, read_house_coordinates, read_house_coordinates_bytes, write_unmatched_csv,
+};
 pub use layers_geojson::write_layer_geojson;
-pub use points::{CsvProblem, PointColumns, PointTable, read_points_csv, read_points_csv_bytes};
+pub use points::{
+    CsvEncoding, CsvOptions, CsvProblem, PointColumns, PointTable, read_points_csv,
+    read_points_csv_bytes, read_points_csv_bytes_with, read_points_csv_with,
+};
 pub use protected::{
-    sha256_file, write_anonymized, write_grouping_csv, write_protected_csv, write_protected_csv_to,
-    write_protocol_json, write_protocol_markdown,
+    ProtectedCsvProblem, read_protected_csv, sha256_file, write_anonymized, write_grouping_csv,
+    write_protected_csv, write_protected_csv_to, write_protocol_json, write_protocol_markdown,
 };
 pub use ranking::{write_ranking_csv, write_ranking_json};
 pub use records::{
-    RecordColumns, RecordFile, RejectReason, Rejection, read_records_csv, read_records_csv_bytes,
+    AddressColumns, RecordColumns, RecordFile, RecordLocation, RejectReason, Rejection,
+    read_records_csv, read_records_csv_bytes,
 };
 pub use report::write_report;
 pub use wkb::{
@@ -102,6 +119,27 @@ pub enum IoError {
         field: Option<String>,
         /// What is wrong.
         problem: ShapefileProblem,
+    },
+    /// A layer source is unusable: an unsupported format, a layer name for a single-layer
+    /// format, an upper level source for no upper level.
+    #[error("{path}: {problem}")]
+    LayerSource {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        problem: LayerSourceProblem,
+    },
+    /// A protected table file read back ([`read_protected_csv`]) is unusable.
+    #[error("{path}: line {line}{}: {problem}", column.map(|c| format!(", column `{c}`")).unwrap_or_default())]
+    ProtectedCsv {
+        /// The file concerned.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// The column concerned, if any.
+        column: Option<&'static str>,
+        /// What is wrong.
+        problem: ProtectedCsvProblem,
     },
     /// A level index is out of range for the hierarchy to be written.
     #[error("{path}: no level {level} in a hierarchy of {levels} levels")]
