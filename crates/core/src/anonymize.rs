@@ -758,19 +758,20 @@ impl AnonymizeProtocol {
             writeln!(s, "\n## Datasets\n")?;
             writeln!(
                 s,
-                "| dataset | title | office | reference date | legal basis | description |"
+                "| dataset | title | office | reference date | legal basis | description | columns read |"
             )?;
-            writeln!(s, "|---|---|---|---|---|---|")?;
+            writeln!(s, "|---|---|---|---|---|---|---|")?;
             for e in &self.catalogue {
                 writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} |",
                     md(&e.dataset),
                     md(&e.title),
                     md(&e.office),
                     md(&e.reference_date),
                     md(e.legal_basis.as_deref().unwrap_or("")),
-                    md(e.description.as_deref().unwrap_or(""))
+                    md(e.description.as_deref().unwrap_or("")),
+                    md(&e.columns.join("; "))
                 )?;
             }
         }

@@ -35,6 +35,11 @@ pub struct DatasetEntry {
     pub legal_basis: Option<String>,
     /// A short description; `None` when none.
     pub description: Option<String>,
+    /// The columns read from the office's file, each as `column (use, role, sensitivity)`
+    /// (e.g. `Straße (street, address, identifying)`); empty when not documented (generated
+    /// data). Every other column of the file is never read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
 }
 
 impl DatasetEntry {
@@ -52,6 +57,7 @@ impl DatasetEntry {
             reference_date: reference_date.into(),
             legal_basis: None,
             description: None,
+            columns: Vec::new(),
         }
     }
 

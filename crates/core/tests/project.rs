@@ -1178,3 +1178,45 @@ fn lon_lat_residents_with_proj_give_the_same_tables() {
         assert_eq!(rx, ry, "{}", x.dataset().name());
     }
 }
+
+/// Official quarter boundaries read from their own layer (`[[hierarchy.upper]]`) instead of
+/// dissolved from the blocks: with boundaries equal to the dissolved ones, the protected
+/// tables are the same; the boundaries file is listed among the protocol's inputs; a level
+/// that is not an upper level is an error naming the key.
+#[test]
+fn upper_level_read_from_its_own_layer() {
+    let (dir, file, text) = template();
+    let project = Project::load(&file).unwrap();
+    let dissolved = anonymize_project(&project, &mut ()).unwrap();
+
+    // The quarters as the dissolved hierarchy has them, in their own layer (`id`, `name`).
+    let blocks = quartier::BlockLayerSpec {
+        levels: project.hierarchy.levels.clone(),
+        id_fields: project.hierarchy.id_fields.clone(),
+        name_field: project.hierarchy.name_field.clone(),
+    };
+    let (h, _) = quartier::read_hierarchy(&project.hierarchy.source.path, &blocks).unwrap();
+    let quarters = dir.path().join("data/quartiere.geojson");
+    quartier::write_units(&quarters, &h, h.level("quartier").unwrap()).unwrap();
+
+    let upper = "\n[[hierarchy.upper]]\nlevel = \"quartier\"\npath = \"data/quartiere.geojson\"\nid_field = \"id\"\nname_field = \"name\"\n";
+    let variant = replace_once(
+        &text,
+        "name_field = \"name\"\n",
+        &format!("name_field = \"name\"\n{upper}"),
+    );
+    fs::write(&file, &variant).unwrap();
+    let project = Project::load(&file).unwrap();
+    assert_eq!(project.hierarchy.upper.len(), 1);
+    let read = anonymize_project(&project, &mut ()).unwrap();
+    assert_eq!(read.anonymized.tables(), dissolved.anonymized.tables());
+    let inputs = read.anonymized.protocol().to_markdown();
+    assert!(
+        inputs.contains("quartier boundaries: `quartiere.geojson`"),
+        "{inputs}"
+    );
+
+    let bad = variant.replace("level = \"quartier\"", "level = \"baublock\"");
+    let err = parse(&bad, &file).unwrap_err();
+    assert_eq!(invalid_key(&err), "hierarchy.upper[0].level", "{err}");
+}

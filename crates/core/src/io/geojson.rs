@@ -658,25 +658,36 @@ pub fn write_block_layer(path: &Path, hierarchy: &Hierarchy) -> Result<(), IoErr
                     id.map_or(JsonValue::Null, JsonValue::String),
                 );
             }
-            props.insert(
-                "name".into(),
-                unit.name()
-                    .map_or(JsonValue::Null, |n| JsonValue::String(n.to_owned())),
-            );
-            let feature = Feature {
-                bbox: None,
-                geometry: Some(to_geojson(unit.geometry())),
-                id: None,
-                properties: Some(props),
-                foreign_members: None,
-            };
-            if i > 0 {
-                w.write_all(b",\n")?;
-            }
-            serde_json::to_writer(&mut *w, &feature).map_err(std::io::Error::other)?;
+            props.insert("name".into(), name_value(unit));
+            write_feature(&mut *w, i, unit, props)?;
         }
         w.write_all(b"\n]}\n")
     })
+}
+
+fn name_value(unit: &crate::hierarchy::Unit) -> JsonValue {
+    unit.name()
+        .map_or(JsonValue::Null, |n| JsonValue::String(n.to_owned()))
+}
+
+/// One feature of a feature collection written line by line (`,\n` before all but the first).
+fn write_feature(
+    w: &mut dyn std::io::Write,
+    i: usize,
+    unit: &crate::hierarchy::Unit,
+    properties: JsonObject,
+) -> std::io::Result<()> {
+    let feature = Feature {
+        bbox: None,
+        geometry: Some(to_geojson(unit.geometry())),
+        id: None,
+        properties: Some(properties),
+        foreign_members: None,
+    };
+    if i > 0 {
+        w.write_all(b",\n")?;
+    }
+    serde_json::to_writer(&mut *w, &feature).map_err(std::io::Error::other)
 }
 
 /// Writes the units of one level as a GeoJSON `FeatureCollection`: one `MultiPolygon` feature
@@ -712,23 +723,9 @@ pub fn write_units(path: &Path, hierarchy: &Hierarchy, level: usize) -> Result<(
                 "id".into(),
                 JsonValue::String(unit.id().as_str().to_owned()),
             );
-            props.insert(
-                "name".into(),
-                unit.name()
-                    .map_or(JsonValue::Null, |n| JsonValue::String(n.to_owned())),
-            );
+            props.insert("name".into(), name_value(unit));
             props.insert("parent_id".into(), parent_id);
-            let feature = Feature {
-                bbox: None,
-                geometry: Some(to_geojson(unit.geometry())),
-                id: None,
-                properties: Some(props),
-                foreign_members: None,
-            };
-            if i > 0 {
-                w.write_all(b",\n")?;
-            }
-            serde_json::to_writer(&mut *w, &feature).map_err(std::io::Error::other)?;
+            write_feature(&mut *w, i, unit, props)?;
         }
         w.write_all(b"\n]}\n")
     })

@@ -128,6 +128,9 @@ pub(crate) struct UpperSection {
     pub path: PathBuf,
     #[serde(default)]
     pub layer: Option<String>,
+    /// CRS of this layer; default the block layer's.
+    #[serde(default)]
+    pub crs: Option<Spanned<String>>,
     pub id_field: String,
     #[serde(default)]
     pub name_field: Option<String>,

@@ -282,8 +282,10 @@ pub struct HierarchySource {
 pub struct UpperLevel {
     /// The level name.
     pub level: String,
-    /// The layer (in the CRS of the block layer).
+    /// The layer.
     pub source: LayerSource,
+    /// CRS of the layer (default: the block layer's).
+    pub crs: Crs,
     /// The id field.
     pub id_field: String,
     /// The name field.
@@ -630,6 +632,7 @@ impl Resolver<'_> {
                 ));
             }
         }
+        let blocks_crs = crs_or_project(&h.crs, "hierarchy.crs")?;
         let mut upper = Vec::new();
         for (i, u) in h.upper.iter().enumerate() {
             let pos = h.levels.iter().position(|l| *l == u.level);
@@ -647,13 +650,17 @@ impl Resolver<'_> {
             upper.push(UpperLevel {
                 level: u.level.clone(),
                 source: layer_source(root.join(&u.path), u.layer.clone()),
+                crs: match &u.crs {
+                    Some(c) => self.crs(c, &format!("hierarchy.upper[{i}].crs"), false)?,
+                    None => blocks_crs,
+                },
                 id_field: u.id_field.clone(),
                 name_field: u.name_field.clone(),
             });
         }
         let hierarchy = HierarchySource {
             source: layer_source(root.join(&h.path), h.layer.clone()),
-            crs: crs_or_project(&h.crs, "hierarchy.crs")?,
+            crs: blocks_crs,
             levels: h.levels.clone(),
             id_fields: h.id_fields.clone(),
             name_field: h.name_field.clone(),
@@ -965,6 +972,23 @@ impl Resolver<'_> {
         let mut entry = DatasetEntry::new(kind.name(), &d.title, &d.office, &d.reference_date);
         entry.legal_basis = d.legal_basis.clone();
         entry.description = d.description.clone();
+        entry.columns = fields
+            .iter()
+            .map(|f| {
+                let sensitivity = match f.sensitivity {
+                    Some(Sensitivity::Identifying) => ", identifying",
+                    Some(Sensitivity::Personal) => ", personal",
+                    Some(Sensitivity::Sensitive) => ", sensitive",
+                    None => "",
+                };
+                format!(
+                    "{} ({}, {}{sensitivity})",
+                    f.column,
+                    f.usage.name(),
+                    f.usage.role()
+                )
+            })
+            .collect();
         let crs = match &d.crs {
             Some(c) => self.crs(c, &key("crs"), false)?,
             None => project_crs,

@@ -269,6 +269,12 @@ pub fn anonymize_project(
         "blocks",
         &project.hierarchy.source.path,
     )?);
+    for u in &project.hierarchy.upper {
+        anonymized.add_input(InputSource::from_file(
+            format!("{} boundaries", u.level),
+            &u.source.path,
+        )?);
+    }
     if let Some(g) = &project.geocoding {
         anonymized.add_input(InputSource::from_file("house_coordinates", &g.path)?);
     }
@@ -480,7 +486,7 @@ fn read_hierarchy(project: &Project) -> Result<(Hierarchy, ValidationReport), Er
         let level = h.levels.iter().position(|l| *l == u.level).unwrap_or(0);
         for mut unit in read_unit_layer_any(&u.source, &u.id_field, u.name_field.as_deref())? {
             if let Some(g) = &unit.geometry {
-                unit.geometry = Some(transform_geometry(g, from, to, &u.source.path)?);
+                unit.geometry = Some(transform_geometry(g, u.crs, to, &u.source.path)?);
             }
             builder.add_unit(level, unit);
         }
@@ -721,49 +727,33 @@ fn positions_of(records: &Records, kind: RecordKind) -> Vec<Option<Position>> {
 
 /// The records of `kind` with new positions (same order).
 fn with_positions(records: &Records, kind: RecordKind, positions: &[Option<Position>]) -> Records {
-    let set = |p: Option<&Option<Position>>, old: Option<Position>| p.copied().unwrap_or(old);
+    /// A copy of `items` with the positions replaced (a missing entry keeps the old one).
+    fn moved<T: Copy>(
+        items: &[T],
+        positions: &[Option<Position>],
+        position: impl Fn(&mut T) -> &mut Option<Position>,
+    ) -> Vec<T> {
+        let mut items = items.to_vec();
+        for (item, p) in items.iter_mut().zip(positions) {
+            *position(item) = *p;
+        }
+        items
+    }
     match kind {
         RecordKind::Resident => Records::new(
-            records
-                .residents()
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let mut r = *r;
-                    r.position = set(positions.get(i), r.position);
-                    r
-                })
-                .collect(),
+            moved(records.residents(), positions, |r| &mut r.position),
             Vec::new(),
             Vec::new(),
         ),
         RecordKind::Kita => Records::new(
             Vec::new(),
-            records
-                .kita()
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let mut r = *r;
-                    r.position = set(positions.get(i), r.position);
-                    r
-                })
-                .collect(),
+            moved(records.kita(), positions, |r| &mut r.position),
             Vec::new(),
         ),
         RecordKind::ChildSupport => Records::new(
             Vec::new(),
             Vec::new(),
-            records
-                .child_support()
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let mut r = *r;
-                    r.position = set(positions.get(i), r.position);
-                    r
-                })
-                .collect(),
+            moved(records.child_support(), positions, |r| &mut r.position),
         ),
     }
 }
