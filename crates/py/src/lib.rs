@@ -15,6 +15,7 @@ mod counts;
 mod exceptions;
 mod hierarchy;
 mod index;
+mod project;
 mod spatial;
 mod synthetic;
 
@@ -62,5 +63,8 @@ fn _quartier(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spatial::_contiguity, m)?)?;
     m.add_function(wrap_pyfunction!(spatial::moran, m)?)?;
     m.add_function(wrap_pyfunction!(spatial::local_moran, m)?)?;
+    m.add_function(wrap_pyfunction!(project::_init_project, m)?)?;
+    m.add_function(wrap_pyfunction!(project::_validate_project, m)?)?;
+    m.add_function(wrap_pyfunction!(project::_run_project, m)?)?;
     Ok(())
 }

@@ -80,7 +80,10 @@ __all__ = [
     "hierarchy_from_geodataframe",
     "hierarchy_to_geodataframe",
     "indicators",
+    "init_project",
     "rank",
+    "run_project",
+    "validate_project",
     "report",
     "local_moran",
     "moran",
@@ -686,6 +689,65 @@ def demo_town(seed: int = 2019) -> tuple[Hierarchy, Any, dict[str, dict[str, str
     else:
         records = pd.DataFrame(columns)
     return hierarchy, records, {name: dict(pairs) for name, pairs in groupings}
+
+
+def init_project(dir: str | os.PathLike[str]) -> list[pathlib.Path]:
+    """Writes a commented template project with sample data into ``dir`` (``quartier init``).
+
+    ``dir/project.toml`` runs as is with :func:`run_project`; ``dir/data`` holds a block
+    layer and sample register exports in the styles offices write them.
+
+    Returns:
+        The files written.
+
+    Example:
+        >>> import quartier, tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> files = quartier.init_project(d)
+        >>> (d / "project.toml") in files
+        True
+    """
+    return [pathlib.Path(f) for f in _quartier._init_project(dir)]
+
+
+def validate_project(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Checks a project file, its block layer and every dataset; writes nothing
+    (``quartier validate``).
+
+    Returns:
+        ``{"levels", "errors", "warnings", "datasets"}``: units per level, errors (that stop
+        :func:`run_project`), warnings (rejected rows, unmatched addresses, small gaps) and per
+        dataset the records read, rows not read by reason and geocoding by stage.
+
+    Raises:
+        QuartierError: The project file is unusable (the message names the file, the line
+            and the key).
+    """
+    result: dict[str, Any] = json.loads(_quartier._validate_project(path))
+    return result
+
+
+def run_project(
+    path: str | os.PathLike[str], *, anonymize: bool = True, analyze: bool = True
+) -> dict[str, Any]:
+    """Runs a project: the sealed phase (``anonymize``), the analyze phase (``analyze``) or
+    both (``quartier run``), writing into the project's output folders.
+
+    Args:
+        path: The project file.
+        anonymize: Run the sealed phase: records → protected tables and protocol.
+        analyze: Run the analyze phase on the protected tables: ranking, report, GIS layers.
+
+    Returns:
+        ``{"anonymize": …, "analyze": …}``: counts and paths only, as ``quartier run --json``
+        (``None`` for a phase not run).
+
+    Raises:
+        QuartierError: The project file is unusable, an input cannot be read, or the audit
+            fails (nothing is written then).
+    """
+    result: dict[str, Any] = json.loads(_quartier._run_project(path, anonymize, analyze))
+    return result
 
 
 def contiguity(geometries: Any, *, kind: str = "queen", tolerance: float = 0.0) -> Weights:

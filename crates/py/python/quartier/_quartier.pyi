@@ -35,6 +35,9 @@ __all__ = [
     "class_breaks",
     "classify",
     "_demo_town",
+    "_init_project",
+    "_validate_project",
+    "_run_project",
     "__version__",
     "_synthetic",
     "_synthetic_index",
@@ -425,6 +428,15 @@ def _demo_town(
     seed: int,
 ) -> tuple[Hierarchy, dict[str, Any], list[tuple[str, list[tuple[str, str]]]]]:
     """The demo town's hierarchy, record columns and groupings (internal)."""
+
+def _init_project(dir: str | PathLike[str]) -> list[str]:
+    """Writes a template project (internal; use :func:`quartier.init_project`)."""
+
+def _validate_project(path: str | PathLike[str]) -> str:
+    """Checks a project, the outcome as JSON (internal; use :func:`quartier.validate_project`)."""
+
+def _run_project(path: str | PathLike[str], anonymize: bool, analyze: bool) -> str:
+    """Runs a project, the outcomes as JSON (internal; use :func:`quartier.run_project`)."""
 
 def class_breaks(
     values: npt.NDArray[np.float64],
