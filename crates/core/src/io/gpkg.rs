@@ -457,6 +457,8 @@ pub fn write_geopackage(
         });
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
+    } else {
+        super::remove_stale_temps(path);
     }
     result
 }

@@ -251,10 +251,43 @@ pub(super) fn temp_path(path: &Path) -> PathBuf {
     dir.join(format!(".{file_name}.tmp-{}", std::process::id()))
 }
 
+/// Removes the temporary files that earlier, interrupted writes of `path` left behind
+/// (`.<file name>.tmp-<pid>` of another process: a run killed between creating and renaming
+/// its temporary file), so that a re-run leaves the folder as a clean run does. Best effort:
+/// a file that cannot be removed is left.
+///
+/// Two processes writing the same target at the same time are not supported anyway (the
+/// last rename wins); this cleanup could remove the other's temporary file and make its
+/// write fail with an error, never produce a partial target.
+pub(super) fn remove_stale_temps(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let prefix = format!(".{name}.tmp-");
+    let own = std::process::id().to_string();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        if let Some(pid) = file.strip_prefix(&prefix) {
+            if pid != own && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// Writes a file atomically: `write` fills a temporary file in the target's folder, which is
 /// then synced and renamed over `path`.
 ///
-/// On any error the temporary file is removed and `path` is left as it was.
+/// On any error the temporary file is removed and `path` is left as it was. After a
+/// successful write, temporary files of earlier interrupted writes of `path` are removed.
 ///
 /// # Errors
 ///
@@ -272,10 +305,16 @@ where
         file.sync_all()?;
         fs::rename(&tmp, path)
     })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        IoError::file(path, e)
-    })
+    match result {
+        Ok(()) => {
+            remove_stale_temps(path);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(IoError::file(path, e))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +329,27 @@ mod tests {
         write_atomic(&path, |w| w.write_all(b"new")).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_write_removes_the_temporary_files_of_interrupted_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        let stale = dir.path().join(".a.txt.tmp-999999999");
+        let other = dir.path().join(".b.txt.tmp-999999999");
+        let not_ours = dir.path().join(".a.txt.tmp-notapid");
+        for p in [&stale, &other, &not_ours] {
+            fs::write(p, b"partial").unwrap();
+        }
+        write_atomic(&path, |w| w.write_all(b"new")).unwrap();
+        assert!(
+            !stale.exists(),
+            "the stale temporary file of a.txt is removed"
+        );
+        assert!(
+            other.exists() && not_ours.exists(),
+            "nothing else is touched"
+        );
     }
 
     #[test]
