@@ -26,7 +26,11 @@ fn table() -> &'static AddressTable {
                     postcode: format!("4510{}", s % 3),
                     street: (*street).into(),
                     number: n.to_string(),
-                    suffix: if n % 5 == 0 { "a".into() } else { String::new() },
+                    suffix: if n % 5 == 0 {
+                        "a".into()
+                    } else {
+                        String::new()
+                    },
                     x: 360_000.0 + f64::from(n),
                     y: 5_700_000.0 + s as f64,
                 });

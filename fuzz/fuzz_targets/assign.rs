@@ -27,7 +27,10 @@ fuzz_target!(|input: Input| {
                 .map(|&(x, y)| (f64::from(x), f64::from(y)))
                 .collect();
             let polygon = Polygon::new(LineString::from(coords), vec![]);
-            (UnitId::new(format!("u{i:02}")), MultiPolygon::new(vec![polygon]))
+            (
+                UnitId::new(format!("u{i:02}")),
+                MultiPolygon::new(vec![polygon]),
+            )
         })
         .collect();
     let Ok(index) = UnitIndex::new(units) else {

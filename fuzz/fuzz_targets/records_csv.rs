@@ -25,8 +25,11 @@ fuzz_target!(|input: (u8, &[u8])| {
             suffix: Some("zusatz".into()),
         })
     };
-    let kind = [RecordKind::Resident, RecordKind::Kita, RecordKind::ChildSupport]
-        [usize::from(mode >> 1) % 3];
+    let kind = [
+        RecordKind::Resident,
+        RecordKind::Kita,
+        RecordKind::ChildSupport,
+    ][usize::from(mode >> 1) % 3];
     let columns = RecordColumns {
         location,
         age: "alter".into(),
@@ -34,8 +37,11 @@ fuzz_target!(|input: (u8, &[u8])| {
     };
     let options = CsvOptions {
         delimiter: [None, Some(b';'), Some(b','), Some(b'\t')][usize::from(mode >> 3) % 4],
-        encoding: [CsvEncoding::Auto, CsvEncoding::Utf8, CsvEncoding::Windows1252]
-            [usize::from(mode >> 5) % 3],
+        encoding: [
+            CsvEncoding::Auto,
+            CsvEncoding::Utf8,
+            CsvEncoding::Windows1252,
+        ][usize::from(mode >> 5) % 3],
         decimal_comma: [None, Some(true), Some(false)][usize::from(mode >> 7)],
     };
     if let Ok(file) = read_records_csv_bytes(Path::new("fuzz.csv"), bytes, kind, &columns, &options)
