@@ -108,9 +108,9 @@ pub use pipeline::{Counts, DatasetCounts, DatasetProtocol, Protocol, count_recor
 pub use point_counts::{PointCell, PointCounts, protect_points};
 pub use project::{
     AnalyzeOutcome, AnonymizeOutcome, CsvFormat, Dataset, DatasetOutcome, Field, FieldUse,
-    Geocoding, HierarchySource, Outputs, Progress, Project, ProjectError, Rules, Sensitivity,
-    TEMPLATE, UpperLevel, ValidateOutcome, analyze_project, anonymize_project, init_project,
-    validate_project,
+    Geocoding, HierarchySource, Outputs, Progress, Project, ProjectError, Rules, RunOutcome,
+    Sensitivity, TEMPLATE, UpperLevel, ValidateOutcome, analyze_project, anonymize_project,
+    init_project, run_project, validate_project,
 };
 pub use rank::{
     Aggregation, Criterion, Direction, Driver, DynamicsClass, Exclusion, IMD_2019_DOMAIN_WEIGHTS,

@@ -828,7 +828,7 @@ fn every_row_is_accounted_for_and_analyze_reads_back_the_same_ranking() {
     assert_eq!(listed, unknown);
 
     // analyze with the anonymized result and reading the protected CSVs back: same ranking.
-    let with = analyze_project(&project, Some(&sealed.anonymized), &mut ()).unwrap();
+    let with = analyze_project(&project, Some(&sealed), &mut ()).unwrap();
     let ranking = project.outputs.analysis.join("ranking.csv");
     let bytes_with = fs::read(&ranking).unwrap();
     fs::remove_file(&ranking).unwrap();
@@ -872,7 +872,7 @@ fn two_runs_give_identical_outputs() {
         let (dir, file, _) = template();
         let project = Project::load(&file).unwrap();
         let sealed = anonymize_project(&project, &mut ()).unwrap();
-        analyze_project(&project, Some(&sealed.anonymized), &mut ()).unwrap();
+        analyze_project(&project, Some(&sealed), &mut ()).unwrap();
         outputs.push((
             files_under(&project.outputs.protected),
             files_under(&project.outputs.analysis),

@@ -37,25 +37,8 @@ pub(crate) fn _run_project(
 ) -> PyResult<String> {
     detached(py, || {
         let project = quartier::Project::load(&path)?;
-        let sealed = if anonymize {
-            Some(quartier::anonymize_project(&project, &mut ())?)
-        } else {
-            None
-        };
-        let analysis = if analyze {
-            Some(quartier::analyze_project(
-                &project,
-                sealed.as_ref().map(|s| &s.anonymized),
-                &mut (),
-            )?)
-        } else {
-            None
-        };
-        Ok::<_, quartier::Error>(format!(
-            "{{\"anonymize\": {}, \"analyze\": {}}}",
-            sealed.as_ref().map_or_else(|| "null".to_owned(), json),
-            analysis.as_ref().map_or_else(|| "null".to_owned(), json)
-        ))
+        let outcome = quartier::run_project(&project, anonymize, analyze, &mut ())?;
+        Ok::<_, quartier::Error>(json(&outcome))
     })
 }
 

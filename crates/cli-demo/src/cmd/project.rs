@@ -175,20 +175,8 @@ pub fn pipeline(
 ) -> Result<(), Failure> {
     let project = load(&args.project)?;
     let mut bars = Bars { quiet, bar: None };
-    let sealed = if anonymize {
-        Some(quartier::anonymize_project(&project, &mut bars)?)
-    } else {
-        None
-    };
-    let analysis = if analyze {
-        Some(quartier::analyze_project(
-            &project,
-            sealed.as_ref().map(|s| &s.anonymized),
-            &mut bars,
-        )?)
-    } else {
-        None
-    };
+    let outcome = quartier::run_project(&project, anonymize, analyze, &mut bars)?;
+    let (sealed, analysis) = (outcome.anonymize, outcome.analyze);
     let command = match (anonymize, analyze) {
         (true, true) => "run",
         (true, false) => "anonymize",

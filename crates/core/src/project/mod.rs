@@ -33,8 +33,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use run::{
-    AnalyzeOutcome, AnonymizeOutcome, DatasetOutcome, Progress, ValidateOutcome, analyze_project,
-    anonymize_project, validate_project,
+    AnalyzeOutcome, AnonymizeOutcome, DatasetOutcome, Progress, RunOutcome, ValidateOutcome,
+    analyze_project, anonymize_project, run_project, validate_project,
 };
 pub use template::{TEMPLATE, init_project};
 

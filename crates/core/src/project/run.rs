@@ -91,6 +91,18 @@ pub struct AnonymizeOutcome {
     /// The run's products (for `run`, which analyzes them right away).
     #[serde(skip)]
     pub anonymized: Anonymized,
+    /// The hierarchy the records were counted in (so that `run` reads the layers once).
+    #[serde(skip)]
+    pub hierarchy: Hierarchy,
+}
+
+/// The result of [`run_project`]: the outcome of each phase that ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    /// The sealed phase, if it ran.
+    pub anonymize: Option<AnonymizeOutcome>,
+    /// The analyze phase, if it ran.
+    pub analyze: Option<AnalyzeOutcome>,
 }
 
 /// The result of [`analyze_project`].
@@ -363,6 +375,35 @@ pub fn anonymize_project(
         protected_files,
         sealed_files,
         anonymized,
+        hierarchy,
+    })
+}
+
+/// Runs the sealed phase, the analyze phase or both (`quartier anonymize | analyze | run`):
+/// with both, the analysis takes the sealed phase's tables, protocol and hierarchy directly.
+///
+/// # Errors
+///
+/// As [`anonymize_project`] and [`analyze_project`].
+pub fn run_project(
+    project: &Project,
+    anonymize: bool,
+    analyze: bool,
+    progress: &mut dyn Progress,
+) -> Result<RunOutcome, Error> {
+    let sealed = if anonymize {
+        Some(anonymize_project(project, progress)?)
+    } else {
+        None
+    };
+    let analysis = if analyze {
+        Some(analyze_project(project, sealed.as_ref(), progress)?)
+    } else {
+        None
+    };
+    Ok(RunOutcome {
+        anonymize: sealed,
+        analyze: analysis,
     })
 }
 
@@ -371,39 +412,46 @@ pub fn anonymize_project(
 /// rank intervals and Moran's I, and writes `ranking.csv`, `ranking.json`, the report and
 /// the GIS layers into `outputs.analysis`.
 ///
-/// `anonymized` is the sealed phase's result when both run in one process (`run`): its
-/// protocol then goes into the report. Without it the report's protocol summary is left out
-/// (the protocol stays in `outputs.protected`).
+/// `sealed` is the sealed phase's outcome when both run in one process (`run`): its tables
+/// and hierarchy are used as they are (nothing is read again) and its protocol goes into
+/// the report. Without it the report's protocol summary is left out (the protocol stays in
+/// `outputs.protected`).
 ///
 /// # Errors
 ///
 /// Any error of reading, analyzing, rendering or writing.
 pub fn analyze_project(
     project: &Project,
-    anonymized: Option<&Anonymized>,
+    sealed: Option<&AnonymizeOutcome>,
     progress: &mut dyn Progress,
 ) -> Result<AnalyzeOutcome, Error> {
-    progress.start("reading the block layer and the protected tables");
-    let (hierarchy, _) = read_hierarchy(project)?;
-    let rule = project.rules.frequency_rule();
-    let tables: Vec<ProtectedTables> = match anonymized {
-        Some(a) => a.tables().to_vec(),
-        None => project
-            .datasets
-            .iter()
-            .map(|d| {
-                let path = project
-                    .outputs
-                    .protected
-                    .join(format!("protected_{}.csv", d.kind.name()));
-                read_protected_csv(&path, &hierarchy, &rule)
-            })
-            .collect::<Result<_, _>>()?,
+    let read: (Hierarchy, Vec<ProtectedTables>);
+    let (hierarchy, tables) = match sealed {
+        Some(s) => (&s.hierarchy, s.anonymized.tables()),
+        None => {
+            progress.start("reading the block layer and the protected tables");
+            let (hierarchy, _) = read_hierarchy(project)?;
+            let rule = project.rules.frequency_rule();
+            let tables = project
+                .datasets
+                .iter()
+                .map(|d| {
+                    let path = project
+                        .outputs
+                        .protected
+                        .join(format!("protected_{}.csv", d.kind.name()));
+                    read_protected_csv(&path, &hierarchy, &rule)
+                })
+                .collect::<Result<_, _>>()?;
+            progress.finish();
+            read = (hierarchy, tables);
+            (&read.0, read.1.as_slice())
+        }
     };
-    progress.finish();
+    let anonymized = sealed.map(|s| &s.anonymized);
 
     progress.start("analyzing: indicators, ranking, rank intervals, Moran's I");
-    let analysis = analyze(&tables, &hierarchy, &project.analysis)?;
+    let analysis = analyze(tables, hierarchy, &project.analysis)?;
     let dir = &project.outputs.analysis;
     create_dir(dir)?;
     let mut files = Vec::new();
@@ -421,8 +469,8 @@ pub fn analyze_project(
     progress.start("rendering maps, profiles and GIS layers");
     let catalogue = project.catalogue();
     let input = ReportInput {
-        hierarchy: &hierarchy,
-        tables: &tables,
+        hierarchy,
+        tables,
         analysis: &analysis,
         catalogue: &catalogue,
         protocol: anonymized.map(Anonymized::protocol),
@@ -430,7 +478,7 @@ pub fn analyze_project(
     let mut spec = ReportSpec::new(&project.name);
     spec.language = project.language;
     let report = render_report(&input, &spec)?;
-    let written = write_report(dir, &hierarchy, &report, &project.crs.srs())?;
+    let written = write_report(dir, hierarchy, &report, &project.crs.srs())?;
     let index = written.first().cloned();
     files.extend(written);
     progress.finish();
