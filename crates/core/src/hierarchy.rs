@@ -307,6 +307,21 @@ impl fmt::Display for Severity {
     }
 }
 
+/// The largest coordinate magnitude, in metres, that validation accepts in a geometry:
+/// 10⁹ m, 25 times the Earth's circumference.
+///
+/// Projected coordinates of a real place stay far below it (UTM eastings with a zone prefix
+/// reach 3.3 × 10⁷ m); beyond it a value is garbage (`1e300` in an export), and the
+/// products that areas and intersection tests compute would lose all precision or overflow
+/// to infinity. A larger coordinate is reported as [`GeometryProblem::CoordinateOutOfRange`].
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(quartier::MAX_COORDINATE_M, 1e9);
+/// ```
+pub const MAX_COORDINATE_M: f64 = 1e9;
+
 /// What is wrong with a geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -322,6 +337,10 @@ pub enum GeometryProblem {
     SelfIntersection,
     /// A coordinate is NaN or infinite.
     NonFiniteCoordinate,
+    /// A coordinate is finite but its magnitude exceeds [`MAX_COORDINATE_M`]: no position in
+    /// a projected CRS (a garbage value such as `1e300`, or degrees ×10⁹); areas computed
+    /// from it would overflow.
+    CoordinateOutOfRange,
     /// The geometry has no polygon (or no position at all).
     Empty,
 }
@@ -333,6 +352,9 @@ impl fmt::Display for GeometryProblem {
             GeometryProblem::TooFewPoints => "a ring has fewer than 4 points",
             GeometryProblem::SelfIntersection => "the boundary intersects itself",
             GeometryProblem::NonFiniteCoordinate => "a coordinate is not a finite number",
+            GeometryProblem::CoordinateOutOfRange => {
+                "a coordinate is beyond ±1e9 m, no position in a projected crs"
+            }
             GeometryProblem::Empty => "the geometry is empty",
         })
     }
@@ -1299,6 +1321,12 @@ pub(crate) fn geometry_problem(mp: &MultiPolygon<f64>) -> Option<GeometryProblem
     };
     if rings().any(|r| r.0.iter().any(|c| !c.x.is_finite() || !c.y.is_finite())) {
         return Some(GeometryProblem::NonFiniteCoordinate);
+    }
+    if rings().any(|r| {
+        r.0.iter()
+            .any(|c| c.x.abs() > MAX_COORDINATE_M || c.y.abs() > MAX_COORDINATE_M)
+    }) {
+        return Some(GeometryProblem::CoordinateOutOfRange);
     }
     let mut polygons: Vec<Vec<Vec<Coord<f64>>>> = Vec::with_capacity(mp.0.len());
     for p in &mp.0 {

@@ -64,8 +64,8 @@ pub use geocode::{
 };
 pub use hierarchy::{
     BlockFeature, DEFAULT_GAP_TOLERANCE_M2, DEFAULT_LEVELS, DEFAULT_OVERLAP_TOLERANCE_M2, Finding,
-    GeometryProblem, Hierarchy, HierarchyBuilder, HierarchyError, Severity, Unit, UnitFeature,
-    UnitId, ValidationReport,
+    GeometryProblem, Hierarchy, HierarchyBuilder, HierarchyError, MAX_COORDINATE_M, Severity, Unit,
+    UnitFeature, UnitId, ValidationReport,
 };
 pub use indicator::{
     AreaBasis, IndicatorColumn, IndicatorError, IndicatorSpec, IndicatorTable, IndicatorValue,
@@ -86,8 +86,9 @@ pub use io::{
     UnmatchedRow, read_house_coordinates, read_house_coordinates_bytes, write_unmatched_csv,
 };
 pub use io::{
-    CsvEncoding, CsvOptions, CsvProblem, IoError, PointColumns, PointTable, read_points_csv,
-    read_points_csv_bytes, read_points_csv_bytes_with, read_points_csv_with, write_atomic,
+    CsvEncoding, CsvOptions, CsvProblem, IoError, MAX_CSV_LINE_BYTES, PointColumns, PointTable,
+    read_points_csv, read_points_csv_bytes, read_points_csv_bytes_with, read_points_csv_with,
+    write_atomic,
 };
 pub use io::{
     GeoPackageProblem, WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb,

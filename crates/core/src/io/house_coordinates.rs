@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use super::IoError;
@@ -322,15 +320,13 @@ impl HouseCoordinateFile {
 ///
 /// [`IoError::File`] when the file cannot be read; [`IoError::Csv`] when the header is
 /// missing (with a named column), a named column is not in it, or the CSV syntax is broken
-/// (with the line).
+/// (with the line); also for a UTF-16 file and a line longer than
+/// [`MAX_CSV_LINE_BYTES`](crate::MAX_CSV_LINE_BYTES) (with the line; reading stops there).
 pub fn read_house_coordinates(
     path: &Path,
     columns: &HouseCoordinateColumns,
 ) -> Result<HouseCoordinateFile, IoError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| IoError::file(path, e))?;
+    let bytes = super::points::read_csv_file(path)?;
     read_house_coordinates_bytes(path, &bytes, columns)
 }
 

@@ -48,8 +48,8 @@ pub use house_coordinates::{
 };
 pub use layers_geojson::write_layer_geojson;
 pub use points::{
-    CsvEncoding, CsvOptions, CsvProblem, PointColumns, PointTable, read_points_csv,
-    read_points_csv_bytes, read_points_csv_bytes_with, read_points_csv_with,
+    CsvEncoding, CsvOptions, CsvProblem, MAX_CSV_LINE_BYTES, PointColumns, PointTable,
+    read_points_csv, read_points_csv_bytes, read_points_csv_bytes_with, read_points_csv_with,
 };
 pub use protected::{
     ProtectedCsvProblem, read_protected_csv, sha256_file, write_anonymized, write_grouping_csv,

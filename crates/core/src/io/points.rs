@@ -81,6 +81,18 @@ pub enum CsvProblem {
         /// 1-based position of the column in the header.
         column: usize,
     },
+    /// A line is longer than [`MAX_CSV_LINE_BYTES`]: the file is not a record export (a
+    /// binary file, one without line ends). Reading stops there, so a huge line is never
+    /// held in memory.
+    LineTooLong {
+        /// 1-based line number (lines end at `\n`).
+        line: u64,
+        /// The limit, [`MAX_CSV_LINE_BYTES`].
+        limit_bytes: usize,
+    },
+    /// The file starts with a UTF-16 byte order mark (e.g. Excel's "Unicode text"); CSV
+    /// files are read as UTF-8 or Windows-1252.
+    Utf16,
 }
 
 impl std::fmt::Display for CsvProblem {
@@ -93,6 +105,13 @@ impl std::fmt::Display for CsvProblem {
             Self::HeaderEncoding { column } => write!(
                 f,
                 "header name {column} is not valid UTF-8: set the encoding to windows-1252 or auto"
+            ),
+            Self::LineTooLong { line, limit_bytes } => write!(
+                f,
+                "line {line} is longer than {limit_bytes} bytes: not a CSV export (binary data, or no line ends?)"
+            ),
+            Self::Utf16 => f.write_str(
+                "the file is UTF-16 (byte order mark): save it as UTF-8 or Windows-1252 CSV",
             ),
         }
     }
@@ -169,6 +188,70 @@ pub(super) fn parse_number(text: &str, decimal_comma: Option<bool>) -> Option<f6
     value.is_finite().then_some(value)
 }
 
+/// The longest line, in bytes without its line end, that the CSV readers accept when reading
+/// a file: 1 MiB.
+///
+/// A record of a register export is a few hundred bytes; a longer line means the file is not
+/// a CSV export (a binary file, a dump without line ends). Readers of a path stop at the
+/// first longer line with [`CsvProblem::LineTooLong`] naming it, after reading at most this
+/// many bytes of it, so a 2 GB line never makes the reader allocate 2 GB. A line ends at
+/// `\n` or `\r` (old Mac files), so a quoted field that spans lines is not limited as a
+/// whole, only each of its lines.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(quartier::MAX_CSV_LINE_BYTES, 1 << 20);
+/// ```
+pub const MAX_CSV_LINE_BYTES: usize = 1 << 20;
+
+/// Reads a CSV file into memory, stopping with [`CsvProblem::LineTooLong`] at the first line
+/// longer than [`MAX_CSV_LINE_BYTES`] (after reading at most that much of it).
+pub(super) fn read_csv_file(path: &Path) -> Result<Vec<u8>, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    read_bounded(path, file, MAX_CSV_LINE_BYTES)
+}
+
+/// [`read_csv_file`] from any reader, with the limit given (tests use a small one).
+pub(super) fn read_bounded(
+    path: &Path,
+    mut reader: impl Read,
+    limit: usize,
+) -> Result<Vec<u8>, IoError> {
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    // bytes of the current line so far, and its 1-based number
+    let (mut run, mut line) = (0usize, 1u64);
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(IoError::file(path, e)),
+        };
+        let data = chunk.get(..n).unwrap_or_default();
+        for &b in data {
+            if b == b'\n' || b == b'\r' {
+                line += u64::from(b == b'\n');
+                run = 0;
+            } else {
+                run += 1;
+                if run > limit {
+                    return Err(csv_error(
+                        path,
+                        CsvProblem::LineTooLong {
+                            line,
+                            limit_bytes: limit,
+                        },
+                    ));
+                }
+            }
+        }
+        out.extend_from_slice(data);
+    }
+    Ok(out)
+}
+
 /// Picks the delimiter from the header line: `;`, tab or `,`, whichever occurs most.
 fn detect_delimiter(head: &[u8]) -> u8 {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
@@ -206,6 +289,9 @@ impl<'b> CsvInput<'b> {
         bytes: &'b [u8],
         options: &CsvOptions,
     ) -> Result<(Self, csv::Reader<&'b [u8]>), IoError> {
+        if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+            return Err(csv_error(path, CsvProblem::Utf16));
+        }
         let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
             Some(rest) => (rest, true),
             None => (bytes, false),
@@ -307,7 +393,8 @@ impl<'b> CsvInput<'b> {
 /// # Errors
 ///
 /// [`IoError::File`] when the file cannot be read; [`IoError::Csv`] naming the file (and
-/// the line, where known) when the header is missing or a column is not in it.
+/// the line, where known) when the header is missing or a column is not in it, the file is
+/// UTF-16, or a line is longer than [`MAX_CSV_LINE_BYTES`] (reading stops there).
 pub fn read_points_csv(path: &Path, columns: &PointColumns) -> Result<PointTable, IoError> {
     read_points_csv_with(path, columns, &CsvOptions::default())
 }
@@ -341,10 +428,7 @@ pub fn read_points_csv_with(
     columns: &PointColumns,
     options: &CsvOptions,
 ) -> Result<PointTable, IoError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| IoError::file(path, e))?;
+    let bytes = read_csv_file(path)?;
     read_points_csv_bytes_with(path, &bytes, columns, options)
 }
 
@@ -458,6 +542,92 @@ mod tests {
 
     fn read(text: &str, id: Option<&str>) -> Result<PointTable, IoError> {
         read_points_csv_bytes(Path::new("p.csv"), text.as_bytes(), &cols(id))
+    }
+
+    /// A header, a row, then `len` bytes of `a` generated on demand (never held), counting
+    /// how much was read.
+    struct HugeLine {
+        head: &'static [u8],
+        len: u64,
+        served: u64,
+    }
+
+    impl Read for HugeLine {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let head = self.head.len() as u64;
+            let total = head + self.len;
+            if self.served >= total {
+                return Ok(0);
+            }
+            let n = buf.len().min((total - self.served) as usize);
+            for (i, b) in buf[..n].iter_mut().enumerate() {
+                let at = self.served + i as u64;
+                *b = if at < head {
+                    self.head[at as usize]
+                } else {
+                    b'a'
+                };
+            }
+            self.served += n as u64;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_2_gib_line_stops_the_reader_after_the_limit() {
+        let mut huge = HugeLine {
+            head: b"x;y\r\n1;2\n",
+            len: 2 << 30,
+            served: 0,
+        };
+        let err = read_bounded(Path::new("p.csv"), &mut huge, MAX_CSV_LINE_BYTES).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                IoError::Csv {
+                    problem: CsvProblem::LineTooLong {
+                        line: 3,
+                        limit_bytes: MAX_CSV_LINE_BYTES
+                    },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            huge.served <= (MAX_CSV_LINE_BYTES + 2 * 64 * 1024) as u64,
+            "read {} bytes",
+            huge.served
+        );
+        // within the limit: everything is read
+        let mut ok = HugeLine {
+            head: b"x;y\n",
+            len: 100,
+            served: 0,
+        };
+        let bytes = read_bounded(Path::new("p.csv"), &mut ok, 100).unwrap();
+        assert_eq!(bytes.len(), 104);
+        let mut over = HugeLine {
+            head: b"x;y\n",
+            len: 101,
+            served: 0,
+        };
+        assert!(read_bounded(Path::new("p.csv"), &mut over, 100).is_err());
+    }
+
+    #[test]
+    fn utf16_is_an_error_of_the_file() {
+        let err = read("\u{FEFF}x;y\n", None).map(|_| ()).err();
+        assert!(err.is_none(), "a UTF-8 BOM is fine");
+        let err = read_points_csv_bytes(Path::new("p.csv"), b"\xFF\xFEx\0", &cols(None));
+        assert!(matches!(
+            err,
+            Err(IoError::Csv {
+                problem: CsvProblem::Utf16,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -9,8 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -245,6 +243,8 @@ impl RecordFile {
 ///    field count is off: [`RejectReason::UnbalancedQuote`]; reading resumes on the line
 ///    after the one the row started on, so the swallowed lines are read as rows of their
 ///    own (a correctly quoted multi-line field in a column that is not read is accepted);
+///    likewise a quote still open at the end of the file (an export cut in a quoted field, or
+///    a stray quote that would swallow every row after it), in any column;
 /// 2. fewer fields than the header, or more unless the extra ones are empty:
 ///    [`RejectReason::FieldCount`];
 /// 3. a cell that is read and not decodable (with [`CsvEncoding::Utf8`](crate::CsvEncoding)):
@@ -252,8 +252,9 @@ impl RecordFile {
 /// 4. a missing, unparsable or out-of-range age, then fee bracket.
 ///
 /// With [`RecordLocation::Coordinates`], both coordinate cells empty give a record without a
-/// position; a coordinate that does not parse gives a record with an invalid position (NaN),
-/// which the pipeline counts as `invalid_coordinate`. With [`RecordLocation::Address`], the
+/// position; a coordinate that does not parse, is not finite (`NaN`, `inf`, `1e400`) or is
+/// beyond ±[`MAX_COORDINATE_M`](crate::MAX_COORDINATE_M) (`1e300`) gives a record with an
+/// invalid position (NaN), which the pipeline counts as `invalid_coordinate`. With [`RecordLocation::Address`], the
 /// records have no position and [`RecordFile::addresses`] holds their addresses. Other
 /// columns are ignored (not even decoded).
 ///
@@ -280,8 +281,9 @@ impl RecordFile {
 ///
 /// # Errors
 ///
-/// [`IoError::File`] when the file cannot be read; [`IoError::Csv`] naming the file when the
-/// header is missing, a named column is not in it (for Kita records: no fee-bracket column
+/// [`IoError::File`] when the file cannot be read; [`IoError::Csv`] naming the file when a
+/// line is longer than [`MAX_CSV_LINE_BYTES`](crate::MAX_CSV_LINE_BYTES) (naming the line;
+/// reading stops there), the file is UTF-16, the header is missing (an empty file), a named column is not in it (for Kita records: no fee-bracket column
 /// named), or a header name is not UTF-8 with [`CsvEncoding::Utf8`](crate::CsvEncoding).
 /// A problem of a data row is never an error of the file.
 pub fn read_records_csv(
@@ -290,10 +292,7 @@ pub fn read_records_csv(
     columns: &RecordColumns,
     options: &CsvOptions,
 ) -> Result<RecordFile, IoError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| IoError::file(path, e))?;
+    let bytes = super::points::read_csv_file(path)?;
     read_records_csv_bytes(path, &bytes, kind, columns, options)
 }
 
@@ -448,14 +447,24 @@ pub fn read_records_csv_bytes(
             reason,
         };
         let multiline = |i: usize| record.get(i).is_some_and(|c| c.contains(&b'\n'));
-        if record.as_slice().contains(&b'\n') {
+        // a quote still open at the end of the file (a truncated export, a stray quote): the
+        // csv crate ends the field there without an error
+        let at_eof = byte_base + usize::try_from(reader.position().byte()).unwrap_or(usize::MAX)
+            >= input.body.len();
+        let open_at_eof = at_eof
+            && ends_in_quoted_field(input.body.get(start..).unwrap_or_default(), input.delimiter);
+        if open_at_eof || record.as_slice().contains(&b'\n') {
             let wrong_count = record.len() < width
                 || record
                     .iter()
                     .skip(width)
                     .any(|c| !c.trim_ascii().is_empty());
-            if wrong_count || used.iter().any(|&i| multiline(i)) {
-                let column = (0..record.len()).find(|&i| multiline(i)).unwrap_or(0);
+            if open_at_eof || wrong_count || used.iter().any(|&i| multiline(i)) {
+                let column = if open_at_eof {
+                    record.len().saturating_sub(1)
+                } else {
+                    (0..record.len()).find(|&i| multiline(i)).unwrap_or(0)
+                };
                 rejected.push(reject(column, RejectReason::UnbalancedQuote));
                 // resume on the line after the one the row started on
                 let Some(next) = input
@@ -528,8 +537,11 @@ pub fn read_records_csv_bytes(
                 if xs.is_empty() && ys.is_empty() {
                     None
                 } else {
-                    let x = parse_number(&xs, options.decimal_comma);
-                    let y = parse_number(&ys, options.decimal_comma);
+                    let coordinate = |text: &str| {
+                        parse_number(text, options.decimal_comma)
+                            .filter(|v| v.abs() <= crate::hierarchy::MAX_COORDINATE_M)
+                    };
+                    let (x, y) = (coordinate(&xs), coordinate(&ys));
                     Some(Position::new(x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)))
                 }
             }
@@ -572,6 +584,35 @@ pub fn read_records_csv_bytes(
         lines,
         rejected,
     })
+}
+
+/// Whether a record's raw bytes (from its start to the end of the file) end inside a quoted
+/// field, by the rules of the csv crate: a quote opens a field only as its first byte, `""`
+/// inside is a quote, and a closing quote may be followed by more unquoted bytes.
+fn ends_in_quoted_field(raw: &[u8], delimiter: u8) -> bool {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    for &b in raw {
+        let ends_field = b == delimiter || b == b'\n' || b == b'\r';
+        state = match state {
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::FieldStart | State::Unquoted | State::QuoteInQuoted if ends_field => {
+                State::FieldStart
+            }
+            State::FieldStart | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted => State::Unquoted,
+        };
+    }
+    state == State::Quoted
 }
 
 #[cfg(test)]
@@ -644,6 +685,22 @@ mod tests {
             for canary in ["CANARY", "Canary", "vier", "999", "nordost", "361000"] {
                 assert!(!out.contains(canary), "{canary} leaked: {out}");
             }
+        }
+    }
+
+    #[test]
+    fn quote_state_at_the_end_follows_the_csv_rules() {
+        for (raw, open) in [
+            (&b"1;2;\"3"[..], true),
+            (b"1;2;\"3\"", false),
+            (b"1;2;\"a\"\"b", true),
+            (b"1;2;\"a\"\"b\"", false),
+            (b"1;a\"b;3", false),
+            (b"1;\"x\ny;3", true),
+            (b"1;\"x\"y;\"", true),
+            (b"1;2;3\n", false),
+        ] {
+            assert_eq!(ends_in_quoted_field(raw, b';'), open, "{raw:?}");
         }
     }
 
