@@ -29,7 +29,7 @@ use crate::error::Error;
 use crate::geocode::GeocodeSummary;
 use crate::hierarchy::{Hierarchy, UnitId};
 use crate::io::Rejection;
-use crate::pipeline::{DatasetProtocol, Protocol, count_records};
+use crate::pipeline::{Counts, DatasetProtocol, Protocol, count_records};
 use crate::records::{RecordKind, Records};
 use crate::table::{CategorySet, TableError};
 
@@ -1069,6 +1069,45 @@ pub fn anonymize(
     spec: &AnonymizeSpec,
 ) -> Result<Anonymized, Error> {
     let counts = count_records(hierarchy, records, &spec.assign)?;
+    anonymize_counts(&counts, hierarchy, spec)
+}
+
+/// [`anonymize`] on records already counted: protects the count tables of `counts` (from
+/// [`count_records`], or from a [`RecordCounter`](crate::RecordCounter) fed chunk by chunk,
+/// or from [`BlockCounts`](crate::BlockCounts) of several partitions merged and
+/// [aggregated](crate::BlockCounts::aggregate)).
+///
+/// This is how input larger than memory, or counted on several machines, is anonymized:
+/// counting is additive and runs per chunk or partition; protection is not (a cell's
+/// secondary suppressions depend on every other cell of the model), so it runs once on the
+/// merged tables. `spec.assign` is not used here; the counts were assigned when counted.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{AnonymizeSpec, AssignOptions, RecordCounter, anonymize, anonymize_counts};
+///
+/// let town = quartier::musterstadt_with(3, &quartier::DemoConfig::SMALL)?;
+/// let spec = AnonymizeSpec::default();
+/// let mut counter = RecordCounter::new(&town.hierarchy, &spec.assign)?;
+/// counter.add(&town.records)?; // or chunk by chunk
+/// let counts = counter.into_block_counts().aggregate(&town.hierarchy)?;
+/// let streamed = anonymize_counts(&counts, &town.hierarchy, &spec)?;
+/// let whole = anonymize(&town.records, &town.hierarchy, &spec)?;
+/// assert_eq!(streamed.protocol().to_json(), whole.protocol().to_json());
+/// # Ok::<(), quartier::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Table`] when the counts were made for another hierarchy or a finest level is
+/// unknown; [`Error::Disclosure`] when a grouping was made for another hierarchy or
+/// protection fails.
+pub fn anonymize_counts(
+    counts: &Counts,
+    hierarchy: &Hierarchy,
+    spec: &AnonymizeSpec,
+) -> Result<Anonymized, Error> {
     let protocol_records = counts.protocol();
     let residents = counts
         .datasets

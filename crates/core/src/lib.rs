@@ -35,7 +35,7 @@ pub use analysis::{Analysis, AnalysisSpec, CriterionSpec, SpatialSpec, UnitLisa,
 pub use anonymize::{
     AnonymizeProtocol, AnonymizeSpec, Anonymized, AuditSummary, DatasetReport, GeocodingReport,
     GroupingInfo, InputSource, LayerCells, LayerKind, Parameters, ProtectedRow, ProtectedTables,
-    Software, anonymize,
+    Software, anonymize, anonymize_counts,
 };
 #[doc(hidden)]
 pub use assign::synthetic::{synthetic_blocks, synthetic_points};
@@ -105,13 +105,15 @@ pub use io::{
 };
 pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
 pub use io::{write_ranking_csv, write_ranking_json};
-pub use pipeline::{Counts, DatasetCounts, DatasetProtocol, Protocol, count_records};
+pub use pipeline::{
+    BlockCounts, Counts, DatasetCounts, DatasetProtocol, Protocol, RecordCounter, count_records,
+};
 pub use point_counts::{PointCell, PointCounts, protect_points};
 pub use project::{
     AnalyzeOutcome, AnonymizeOutcome, CsvFormat, Dataset, DatasetOutcome, Field, FieldUse,
     Geocoding, HierarchySource, Outputs, Progress, Project, ProjectError, Rules, RunOutcome,
     Sensitivity, TEMPLATE, UpperLevel, ValidateOutcome, analyze_project, anonymize_project,
-    init_project, run_project, validate_project,
+    init_project, init_project_with, run_project, validate_project,
 };
 pub use rank::{
     Aggregation, Criterion, Direction, Driver, DynamicsClass, Exclusion, IMD_2019_DOMAIN_WEIGHTS,

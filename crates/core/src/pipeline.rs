@@ -11,7 +11,7 @@ use crate::assign::{AssignOptions, AssignSummary, UnitIndex};
 use crate::error::Error;
 use crate::hierarchy::Hierarchy;
 use crate::records::{RecordKind, Records};
-use crate::table::{CountTables, TableError, count_blocks};
+use crate::table::{CountTable, CountTables, TableError};
 
 /// The count tables of one dataset (record kind) and how its records were assigned.
 #[derive(Debug, Clone)]
@@ -141,6 +141,9 @@ impl Counts {
 /// protocol but in no table. The block table's total equals `assigned + snapped`, and every
 /// upper level sums its blocks exactly.
 ///
+/// This is [`RecordCounter`] fed with one chunk; feed it chunk by chunk for input that should
+/// not be held in memory at once.
+///
 /// # Examples
 ///
 /// ```
@@ -166,43 +169,311 @@ pub fn count_records(
     records: &Records,
     options: &AssignOptions,
 ) -> Result<Counts, Error> {
-    let index = UnitIndex::from_hierarchy(hierarchy, hierarchy.block_level())?;
-    let mut datasets = Vec::with_capacity(RecordKind::ALL.len());
-    for kind in RecordKind::ALL {
-        let (xs, ys) = records.coordinates(kind);
-        let assignment = index.assign(xs, ys, options)?;
-        let categories = kind.categories();
-        // A value outside every category is an error naming the field, not a silent drop.
-        let outside = records
-            .categories(kind)
-            .filter(|&c| c >= categories.len())
-            .count();
-        if outside > 0 {
-            return Err(TableError::OutsideCategories {
-                dataset: kind.name(),
-                field: match kind {
-                    RecordKind::Kita => "fee_bracket",
-                    RecordKind::Resident => "age",
-                    RecordKind::ChildSupport => "child_age",
-                },
-                category_set: categories.name().to_owned(),
-                records: outside,
-            }
-            .into());
-        }
-        let cells = (0..assignment.len())
-            .map(|i| assignment.unit(i))
-            .zip(records.categories(kind));
-        let (blocks, _unassigned) = count_blocks(index.len(), &categories, cells)?;
-        let tables = CountTables::aggregate(hierarchy, &blocks)?;
-        datasets.push(DatasetCounts {
-            kind,
-            summary: *assignment.summary(),
-            no_coordinate: records.without_position(kind),
-            tables,
-        });
+    let mut counter = RecordCounter::new(hierarchy, options)?;
+    counter.add(records)?;
+    counter.into_block_counts().aggregate(hierarchy)
+}
+
+/// Counts records chunk by chunk: the streaming form of [`count_records`].
+///
+/// It holds the block index and one count per block and category of every dataset, nothing
+/// of the records, so its memory is bounded by the blocks however many records pass through
+/// it. A chunk is counted completely or not at all: an error leaves the counts as they were.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{AssignOptions, RecordCounter, RecordKind, Records};
+///
+/// let town = quartier::musterstadt(7)?;
+/// let options = AssignOptions { snap_distance: Some(5.0) };
+/// let mut counter = RecordCounter::new(&town.hierarchy, &options)?;
+/// // Two chunks of residents, then everything else.
+/// let residents = town.records.residents();
+/// let (a, b) = residents.split_at(residents.len() / 2);
+/// counter.add(&Records::new(a.to_vec(), vec![], vec![]))?;
+/// counter.add(&Records::new(b.to_vec(), vec![], vec![]))?;
+/// counter.add(&Records::new(
+///     vec![],
+///     town.records.kita().to_vec(),
+///     town.records.child_support().to_vec(),
+/// ))?;
+/// let streamed = counter.into_block_counts().aggregate(&town.hierarchy)?;
+/// let whole = quartier::count_records(&town.hierarchy, &town.records, &options)?;
+/// assert_eq!(streamed.protocol(), whole.protocol());
+/// assert_eq!(
+///     streamed.datasets[0].tables.blocks().counts(),
+///     whole.datasets[0].tables.blocks().counts()
+/// );
+/// # Ok::<(), quartier::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RecordCounter {
+    index: UnitIndex,
+    options: AssignOptions,
+    counts: BlockCounts,
+}
+
+impl RecordCounter {
+    /// A counter for the blocks of `hierarchy`, assigning with `options`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Assign`] when the blocks cannot be indexed or the snap distance is invalid.
+    pub fn new(hierarchy: &Hierarchy, options: &AssignOptions) -> Result<Self, Error> {
+        let index = UnitIndex::from_hierarchy(hierarchy, hierarchy.block_level())?;
+        // Validate the options once, before the first chunk.
+        index.assign(&[], &[], options)?;
+        let counts = BlockCounts::new(index.len());
+        Ok(Self {
+            index,
+            options: *options,
+            counts,
+        })
     }
-    Ok(Counts { datasets })
+
+    /// Assigns and counts one chunk of records (of any kinds).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Table`] when a record's category is outside its category set (nothing of
+    /// the chunk is counted then); [`Error::Assign`] for an invalid snap distance.
+    pub fn add(&mut self, records: &Records) -> Result<(), Error> {
+        let mut chunk = Vec::with_capacity(RecordKind::ALL.len());
+        for kind in RecordKind::ALL {
+            let categories = kind.categories();
+            // A value outside every category is an error naming the field, not a silent drop.
+            let outside = records
+                .categories(kind)
+                .filter(|&c| c >= categories.len())
+                .count();
+            if outside > 0 {
+                return Err(TableError::OutsideCategories {
+                    dataset: kind.name(),
+                    field: match kind {
+                        RecordKind::Kita => "fee_bracket",
+                        RecordKind::Resident => "age",
+                        RecordKind::ChildSupport => "child_age",
+                    },
+                    category_set: categories.name().to_owned(),
+                    records: outside,
+                }
+                .into());
+            }
+            let (xs, ys) = records.coordinates(kind);
+            chunk.push(self.index.assign(xs, ys, &self.options)?);
+        }
+        for (kind, assignment) in RecordKind::ALL.into_iter().zip(chunk) {
+            let tally = self.counts.tally_mut(kind);
+            let n_cat = kind.categories().len();
+            for (i, category) in records.categories(kind).enumerate() {
+                if let Some(cell) = assignment
+                    .unit(i)
+                    .and_then(|b| tally.counts.get_mut(b * n_cat + category))
+                {
+                    *cell += 1;
+                }
+            }
+            tally.summary.add(assignment.summary());
+            tally.no_coordinate += records.without_position(kind);
+        }
+        Ok(())
+    }
+
+    /// The counts so far.
+    pub fn block_counts(&self) -> &BlockCounts {
+        &self.counts
+    }
+
+    /// The counts, ending the stream.
+    pub fn into_block_counts(self) -> BlockCounts {
+        self.counts
+    }
+}
+
+/// Records counted on the blocks, per dataset, with where every record ended: what
+/// [`RecordCounter`] accumulates.
+///
+/// Counts add, so block counts of disjoint parts of the input (files, partitions of a
+/// cluster, chunks) [`merge`](Self::merge) into the counts of the whole; only the merged
+/// counts are then aggregated and protected, once
+/// ([`aggregate`](Self::aggregate), [`anonymize_counts`](crate::anonymize_counts)).
+/// They are still raw counts and stay inside the sealed office.
+///
+/// # Examples
+///
+/// ```
+/// use quartier::{AssignOptions, RecordCounter, Records};
+///
+/// let town = quartier::musterstadt(7)?;
+/// let options = AssignOptions::default();
+/// let residents = town.records.residents();
+/// let (a, b) = residents.split_at(1000);
+/// // Two partitions counted apart, e.g. on two machines.
+/// let mut left = RecordCounter::new(&town.hierarchy, &options)?;
+/// left.add(&Records::new(a.to_vec(), vec![], vec![]))?;
+/// let mut right = RecordCounter::new(&town.hierarchy, &options)?;
+/// right.add(&Records::new(b.to_vec(), vec![], vec![]))?;
+/// let mut merged = left.into_block_counts();
+/// merged.merge(right.block_counts())?;
+/// assert_eq!(
+///     merged.summary(quartier::RecordKind::Resident).total,
+///     residents.len()
+/// );
+/// # Ok::<(), quartier::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockCounts {
+    blocks: usize,
+    /// In [`RecordKind::ALL`] order.
+    datasets: Vec<BlockTally>,
+}
+
+/// One dataset of [`BlockCounts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BlockTally {
+    /// Block-major: `counts[block * categories + category]`.
+    counts: Vec<u64>,
+    summary: AssignSummary,
+    no_coordinate: usize,
+}
+
+impl BlockCounts {
+    /// No record yet, for `blocks` blocks.
+    pub fn new(blocks: usize) -> Self {
+        let datasets = RecordKind::ALL
+            .iter()
+            .map(|kind| BlockTally {
+                counts: vec![0; blocks.saturating_mul(kind.categories().len())],
+                summary: AssignSummary::default(),
+                no_coordinate: 0,
+            })
+            .collect();
+        Self { blocks, datasets }
+    }
+
+    /// Rebuilds the counts of one dataset from their parts (as [`counts`](Self::counts),
+    /// [`summary`](Self::summary) and [`no_coordinate`](Self::no_coordinate) gave them), for
+    /// counts that travelled between processes.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::ShapeMismatch`] when `counts` is not one value per block and category;
+    /// [`TableError::InconsistentCounts`] when the parts contradict each other (the cells do
+    /// not sum to `assigned + snapped`, the outcomes do not sum to `total`, or more records
+    /// lack a position than have an invalid coordinate).
+    pub fn set(
+        &mut self,
+        kind: RecordKind,
+        counts: Vec<u64>,
+        summary: AssignSummary,
+        no_coordinate: usize,
+    ) -> Result<(), TableError> {
+        let n_cat = kind.categories().len();
+        if Some(counts.len()) != self.blocks.checked_mul(n_cat) {
+            return Err(TableError::ShapeMismatch {
+                units: self.blocks,
+                n_categories: n_cat,
+                values: counts.len(),
+            });
+        }
+        let cells: u64 = counts.iter().sum();
+        let consistent = summary.total
+            == summary.assigned + summary.snapped + summary.invalid_coordinate + summary.outside
+            && cells == (summary.assigned + summary.snapped) as u64
+            && no_coordinate <= summary.invalid_coordinate;
+        if !consistent {
+            return Err(TableError::InconsistentCounts {
+                dataset: kind.name(),
+            });
+        }
+        *self.tally_mut(kind) = BlockTally {
+            counts,
+            summary,
+            no_coordinate,
+        };
+        Ok(())
+    }
+
+    /// Number of blocks.
+    pub fn blocks(&self) -> usize {
+        self.blocks
+    }
+
+    /// The counts of a dataset, block-major: `counts[block * n + category]` with `n` the
+    /// size of [`RecordKind::categories`].
+    pub fn counts(&self, kind: RecordKind) -> &[u64] {
+        &self.tally(kind).counts
+    }
+
+    /// Where the records of a dataset ended; `total` is the number of records counted.
+    pub fn summary(&self, kind: RecordKind) -> AssignSummary {
+        self.tally(kind).summary
+    }
+
+    /// Records of a dataset without any position (a part of `summary.invalid_coordinate`).
+    pub fn no_coordinate(&self, kind: RecordKind) -> usize {
+        self.tally(kind).no_coordinate
+    }
+
+    /// Adds the counts of another part of the input.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::BlockCountMismatch`] when `other` was counted on another number of
+    /// blocks.
+    pub fn merge(&mut self, other: &BlockCounts) -> Result<(), TableError> {
+        if other.blocks != self.blocks {
+            return Err(TableError::BlockCountMismatch {
+                expected: self.blocks,
+                found: other.blocks,
+            });
+        }
+        for (mine, theirs) in self.datasets.iter_mut().zip(&other.datasets) {
+            for (a, b) in mine.counts.iter_mut().zip(&theirs.counts) {
+                *a += b;
+            }
+            mine.summary.add(&theirs.summary);
+            mine.no_coordinate += theirs.no_coordinate;
+        }
+        Ok(())
+    }
+
+    /// Sums the block counts up every level of `hierarchy` (the hierarchy they were counted
+    /// on).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Table`] when the hierarchy has another number of blocks.
+    pub fn aggregate(&self, hierarchy: &Hierarchy) -> Result<Counts, Error> {
+        let mut datasets = Vec::with_capacity(RecordKind::ALL.len());
+        for (kind, tally) in RecordKind::ALL.into_iter().zip(&self.datasets) {
+            let blocks =
+                CountTable::new(None, kind.categories(), self.blocks, tally.counts.clone())?;
+            datasets.push(DatasetCounts {
+                kind,
+                summary: tally.summary,
+                no_coordinate: tally.no_coordinate,
+                tables: CountTables::aggregate(hierarchy, &blocks)?,
+            });
+        }
+        Ok(Counts { datasets })
+    }
+
+    fn slot(kind: RecordKind) -> usize {
+        RecordKind::ALL
+            .iter()
+            .position(|&k| k == kind)
+            .unwrap_or_default()
+    }
+
+    fn tally(&self, kind: RecordKind) -> &BlockTally {
+        &self.datasets[Self::slot(kind)]
+    }
+
+    fn tally_mut(&mut self, kind: RecordKind) -> &mut BlockTally {
+        &mut self.datasets[Self::slot(kind)]
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +508,110 @@ mod tests {
         let p = &plain.datasets[0].summary;
         assert_eq!(p.snapped, 0);
         assert_eq!(p.outside, r.outside + r.snapped);
+    }
+
+    /// The records of `town` in chunks of `size` records per kind.
+    fn chunks(records: &Records, size: usize) -> Vec<Records> {
+        let (r, k, c) = (records.residents(), records.kita(), records.child_support());
+        let n = r.len().max(k.len()).max(c.len());
+        (0..n.div_ceil(size))
+            .map(|i| {
+                let part = |len: usize| (i * size).min(len)..((i + 1) * size).min(len);
+                Records::new(
+                    r[part(r.len())].to_vec(),
+                    k[part(k.len())].to_vec(),
+                    c[part(c.len())].to_vec(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn streaming_and_merged_partitions_equal_one_count() {
+        let town = crate::demo::musterstadt_with(5, &crate::demo::DemoConfig::SMALL).unwrap();
+        let options = AssignOptions {
+            snap_distance: Some(crate::demo::DemoTown::SNAP_DISTANCE_M),
+        };
+        let whole = count_records(&town.hierarchy, &town.records, &options).unwrap();
+        for size in [1, 7, 500, 1_000_000] {
+            // Streaming: one counter, many chunks.
+            let mut counter = RecordCounter::new(&town.hierarchy, &options).unwrap();
+            // Partitions: a counter per chunk, merged afterwards (in reverse order).
+            let mut merged = BlockCounts::new(counter.block_counts().blocks());
+            let parts = chunks(&town.records, size);
+            for chunk in &parts {
+                counter.add(chunk).unwrap();
+            }
+            for chunk in parts.iter().rev() {
+                let mut c = RecordCounter::new(&town.hierarchy, &options).unwrap();
+                c.add(chunk).unwrap();
+                merged.merge(c.block_counts()).unwrap();
+            }
+            let streamed = counter.into_block_counts();
+            assert_eq!(streamed, merged, "chunk size {size}");
+            let counts = streamed.aggregate(&town.hierarchy).unwrap();
+            assert_eq!(counts.protocol(), whole.protocol(), "chunk size {size}");
+            for (a, b) in counts.datasets.iter().zip(&whole.datasets) {
+                for (ta, tb) in a.tables.tables().iter().zip(b.tables.tables()) {
+                    assert_eq!(ta.counts(), tb.counts(), "chunk size {size}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_chunk_counts_nothing_and_counts_rebuild_from_parts() {
+        let town = crate::demo::musterstadt_with(5, &crate::demo::DemoConfig::SMALL).unwrap();
+        let options = AssignOptions::default();
+        let mut counter = RecordCounter::new(&town.hierarchy, &options).unwrap();
+        counter.add(&town.records).unwrap();
+        let before = counter.block_counts().clone();
+        let mut bad = town.records.kita()[..3].to_vec();
+        bad[1].fee_bracket = 200;
+        let err = counter
+            .add(&Records::new(
+                town.records.residents().to_vec(),
+                bad,
+                vec![],
+            ))
+            .unwrap_err();
+        assert!(err.to_string().contains("fee_bracket"), "{err}");
+        assert_eq!(counter.block_counts(), &before);
+
+        // Rebuilt from its parts (as after travelling between processes).
+        let mut rebuilt = BlockCounts::new(before.blocks());
+        for kind in RecordKind::ALL {
+            rebuilt
+                .set(
+                    kind,
+                    before.counts(kind).to_vec(),
+                    before.summary(kind),
+                    before.no_coordinate(kind),
+                )
+                .unwrap();
+        }
+        assert_eq!(rebuilt, before);
+        // Parts that contradict each other are refused.
+        let kind = RecordKind::Resident;
+        let mut counts = before.counts(kind).to_vec();
+        counts[0] += 1;
+        assert!(matches!(
+            rebuilt.set(kind, counts, before.summary(kind), 0),
+            Err(TableError::InconsistentCounts { .. })
+        ));
+        assert!(matches!(
+            rebuilt.set(kind, vec![0; 3], AssignSummary::default(), 0),
+            Err(TableError::ShapeMismatch { .. })
+        ));
+        assert!(matches!(
+            rebuilt.merge(&BlockCounts::new(before.blocks() + 1)),
+            Err(TableError::BlockCountMismatch { .. })
+        ));
+        assert!(
+            BlockCounts::new(before.blocks() + 1)
+                .aggregate(&town.hierarchy)
+                .is_err()
+        );
     }
 
     #[test]

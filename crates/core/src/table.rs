@@ -570,6 +570,22 @@ pub enum TableError {
         /// The level that could not be reached.
         level: usize,
     },
+    /// Block counts of two parts of an input were counted on different numbers of blocks
+    /// and cannot be merged.
+    #[error("cannot merge counts of {found} blocks into counts of {expected} blocks")]
+    BlockCountMismatch {
+        /// Blocks of the counts merged into.
+        expected: usize,
+        /// Blocks of the counts merged.
+        found: usize,
+    },
+    /// Block counts given in parts contradict each other: the cells do not sum to the
+    /// assigned and snapped records, or the outcomes do not sum to the records read.
+    #[error("the {dataset} counts are inconsistent: cells and record outcomes do not add up")]
+    InconsistentCounts {
+        /// The dataset.
+        dataset: &'static str,
+    },
     /// A sum of counts exceeds `u64::MAX`.
     #[error("a count of level {level} exceeds the largest representable count")]
     CountOverflow {

@@ -230,6 +230,21 @@ pub struct AssignSummary {
 }
 
 impl AssignSummary {
+    /// Adds the outcomes of another batch of points.
+    ///
+    /// ```
+    /// let mut a = quartier::AssignSummary { total: 3, assigned: 2, outside: 1, ..Default::default() };
+    /// a.add(&quartier::AssignSummary { total: 1, snapped: 1, ..Default::default() });
+    /// assert_eq!((a.total, a.assigned, a.snapped, a.outside), (4, 2, 1, 1));
+    /// ```
+    pub fn add(&mut self, other: &AssignSummary) {
+        self.total += other.total;
+        self.assigned += other.assigned;
+        self.snapped += other.snapped;
+        self.invalid_coordinate += other.invalid_coordinate;
+        self.outside += other.outside;
+    }
+
     fn from_counts(counts: [usize; 4]) -> AssignSummary {
         AssignSummary {
             total: counts.iter().sum(),

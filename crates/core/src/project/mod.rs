@@ -36,7 +36,7 @@ pub use run::{
     AnalyzeOutcome, AnonymizeOutcome, DatasetOutcome, Progress, RunOutcome, ValidateOutcome,
     analyze_project, anonymize_project, run_project, validate_project,
 };
-pub use template::{TEMPLATE, init_project};
+pub use template::{TEMPLATE, init_project, init_project_with};
 
 use crate::analysis::{AnalysisSpec, CriterionSpec, SpatialSpec};
 use crate::catalogue::DatasetEntry;

@@ -63,12 +63,28 @@ const MUNICIPALITY: &str = "05758999";
 ///
 /// [`Error::Io`] when a file or folder cannot be written.
 pub fn init_project(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    init_project_with(dir, SEED, &SAMPLE)
+}
+
+/// [`init_project`] with a town of another size and seed (for benchmarks: a district of
+/// 250,000 residents in the same office formats). Not part of the stable API.
+///
+/// # Errors
+///
+/// [`Error::Io`] when a file or folder cannot be written; [`Error::Hierarchy`] for a town
+/// configuration that makes no hierarchy.
+#[doc(hidden)]
+pub fn init_project_with(
+    dir: &Path,
+    seed: u64,
+    config: &DemoConfig,
+) -> Result<Vec<PathBuf>, Error> {
     let data = dir.join("data");
     std::fs::create_dir_all(&data).map_err(|e| IoError::File {
         path: data.clone(),
         source: e,
     })?;
-    let town = musterstadt_with(SEED, &SAMPLE)?;
+    let town = musterstadt_with(seed, config)?;
     let mut written = Vec::new();
 
     let project = dir.join("project.toml");
