@@ -14,6 +14,7 @@ use quartier::{
 };
 
 use crate::analysis::ProtectedTables;
+use crate::block_counts::BlockCounts;
 use crate::detached;
 use crate::hierarchy::Hierarchy;
 use crate::index::contiguous;
@@ -46,6 +47,26 @@ struct Columns<'a> {
     age: &'a [f64],
     child_age: &'a [f64],
     fee_bracket: &'a [f64],
+}
+
+impl Columns<'_> {
+    /// Every column has one entry per record.
+    fn check_lengths(&self) -> PyResult<()> {
+        let n = self.kind.len();
+        let lengths = [
+            self.x.len(),
+            self.y.len(),
+            self.age.len(),
+            self.child_age.len(),
+            self.fee_bracket.len(),
+        ];
+        if lengths.iter().any(|&l| l != n) {
+            return Err(PyValueError::new_err(
+                "every record column must have one entry per record",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// An attribute as `u8`: finite, integral, in `0..=255`.
@@ -120,26 +141,101 @@ pub(crate) fn _anonymize<'py>(
         child_age: contiguous("child_age", &child_age)?,
         fee_bracket: contiguous("fee_bracket", &fee_bracket)?,
     };
-    let n = columns.kind.len();
-    let lengths = [
-        columns.x.len(),
-        columns.y.len(),
-        columns.age.len(),
-        columns.child_age.len(),
-        columns.fee_bracket.len(),
-    ];
-    if lengths.iter().any(|&l| l != n) {
-        return Err(PyValueError::new_err(
-            "every record column must have one entry per record",
-        ));
-    }
+    columns.check_lengths()?;
     let h = hierarchy.inner();
+    let spec = spec(h, k, zeros, snap, groupings, finest_levels)?;
+    let out = detached(py, || {
+        let records = match records(&columns) {
+            Ok(records) => records,
+            Err(bad) => return Ok(Err(bad)),
+        };
+        quartier::anonymize(&records, h, &spec).map(Ok)
+    })?
+    .map_err(|bad| PyValueError::new_err(bad.to_string()))?;
+
+    output(py, &out)
+}
+
+/// `_count(hierarchy, kind, x, y, age, child_age, fee_bracket, *, snap) -> BlockCounts`:
+/// records of one chunk or partition counted on the blocks (the core's `RecordCounter`).
+#[pyfunction]
+#[pyo3(signature = (hierarchy, kind, x, y, age, child_age, fee_bracket, *, snap))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn _count<'py>(
+    py: Python<'py>,
+    hierarchy: &Hierarchy,
+    kind: PyReadonlyArray1<'py, u8>,
+    x: PyReadonlyArray1<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    age: PyReadonlyArray1<'py, f64>,
+    child_age: PyReadonlyArray1<'py, f64>,
+    fee_bracket: PyReadonlyArray1<'py, f64>,
+    snap: Option<f64>,
+) -> PyResult<BlockCounts> {
+    let columns = Columns {
+        kind: contiguous("kind", &kind)?,
+        x: contiguous("x", &x)?,
+        y: contiguous("y", &y)?,
+        age: contiguous("age", &age)?,
+        child_age: contiguous("child_age", &child_age)?,
+        fee_bracket: contiguous("fee_bracket", &fee_bracket)?,
+    };
+    columns.check_lengths()?;
+    let h = hierarchy.inner();
+    let options = AssignOptions {
+        snap_distance: snap,
+    };
+    let counts = detached(py, || {
+        let records = match records(&columns) {
+            Ok(records) => records,
+            Err(bad) => return Ok(Err(bad)),
+        };
+        let mut counter = quartier::RecordCounter::new(h, &options)?;
+        counter.add(&records)?;
+        Ok::<_, quartier::Error>(Ok(counter.into_block_counts()))
+    })?
+    .map_err(|bad| PyValueError::new_err(bad.to_string()))?;
+    Ok(BlockCounts::new(counts))
+}
+
+/// `_anonymize_counts(hierarchy, counts, *, k, zeros, groupings, finest_levels)`: as
+/// `_anonymize`, on counts merged from chunks or partitions.
+#[pyfunction]
+#[pyo3(signature = (hierarchy, counts, *, k, zeros, groupings, finest_levels))]
+pub(crate) fn _anonymize_counts<'py>(
+    py: Python<'py>,
+    hierarchy: &Hierarchy,
+    counts: &BlockCounts,
+    k: u64,
+    zeros: bool,
+    groupings: Vec<GroupingArg>,
+    finest_levels: Vec<(String, String)>,
+) -> PyResult<(Bound<'py, PyDict>, String, ProtectedTables)> {
+    let h = hierarchy.inner();
+    let spec = spec(h, k, zeros, None, groupings, finest_levels)?;
+    let counts = counts.inner();
+    let out = detached(py, || {
+        let counts = counts.aggregate(h)?;
+        quartier::anonymize_counts(&counts, h, &spec)
+    })?;
+    output(py, &out)
+}
+
+/// The spec of `_anonymize` and `_anonymize_counts` from their keyword arguments.
+fn spec(
+    h: &quartier::Hierarchy,
+    k: u64,
+    zeros: bool,
+    snap: Option<f64>,
+    groupings: Vec<GroupingArg>,
+    finest_levels: Vec<(String, String)>,
+) -> PyResult<AnonymizeSpec> {
     let groupings = groupings
         .into_iter()
         .map(|(name, members)| Grouping::new(name, h, members))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| crate::exceptions::to_pyerr(e.into()))?;
-    let spec = AnonymizeSpec {
+    Ok(AnonymizeSpec {
         assign: AssignOptions {
             snap_distance: snap,
         },
@@ -167,16 +263,14 @@ pub(crate) fn _anonymize<'py>(
             })
             .collect::<PyResult<Vec<_>>>()?,
         ..AnonymizeSpec::default()
-    };
-    let out = detached(py, || {
-        let records = match records(&columns) {
-            Ok(records) => records,
-            Err(bad) => return Ok(Err(bad)),
-        };
-        quartier::anonymize(&records, h, &spec).map(Ok)
-    })?
-    .map_err(|bad| PyValueError::new_err(bad.to_string()))?;
+    })
+}
 
+/// The protected cells as columns, the protocol as JSON and the tables.
+fn output<'py>(
+    py: Python<'py>,
+    out: &quartier::Anonymized,
+) -> PyResult<(Bound<'py, PyDict>, String, ProtectedTables)> {
     let cells: usize = out.tables().iter().map(|t| t.len()).sum();
     let mut dataset = Vec::with_capacity(cells);
     let mut layer = Vec::with_capacity(cells);

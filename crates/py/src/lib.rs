@@ -10,6 +10,7 @@ use pyo3::types::PyTuple;
 mod analysis;
 mod anonymize;
 mod api;
+mod block_counts;
 mod classify;
 mod counts;
 mod exceptions;
@@ -50,6 +51,9 @@ fn _quartier(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synthetic::_synthetic, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::_synthetic_index, m)?)?;
     m.add_function(wrap_pyfunction!(anonymize::_anonymize, m)?)?;
+    m.add_function(wrap_pyfunction!(anonymize::_count, m)?)?;
+    m.add_function(wrap_pyfunction!(anonymize::_anonymize_counts, m)?)?;
+    m.add_class::<block_counts::BlockCounts>()?;
     m.add_class::<analysis::ProtectedTables>()?;
     m.add_function(wrap_pyfunction!(analysis::_analyze, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::_report, m)?)?;

@@ -26,6 +26,7 @@ from quartier import _quartier
 from quartier._quartier import _OUTCOME_NAMES, _RECORD_KINDS
 from quartier._quartier import (
     AssignError,
+    BlockCounts,
     ClassifyError,
     DisclosureError,
     Hierarchy,
@@ -55,6 +56,7 @@ __all__ = [
     "SNAPPED",
     "RECORD_KINDS",
     "AssignError",
+    "BlockCounts",
     "ClassifyError",
     "DisclosureError",
     "Hierarchy",
@@ -76,6 +78,7 @@ __all__ = [
     "class_breaks",
     "classify",
     "contiguity",
+    "count",
     "demo_town",
     "hierarchy_from_geodataframe",
     "hierarchy_to_geodataframe",
@@ -151,6 +154,43 @@ def _output(columns: dict[str, Any]) -> Any:
     return frame
 
 
+def count(records: Any, hierarchy: Hierarchy, *, snap: float | None = None) -> BlockCounts:
+    """Counts records on the blocks, for input too large for one call or one machine.
+
+    The first half of :func:`anonymize`: assigns every record to a block and counts it per
+    block and category, accounting for every record (``summary``). Counts of disjoint chunks
+    or partitions add up (``a + b``), are picklable (so Dask or Spark workers can send them
+    back) and hold no record, only numbers per block. Hand the merged counts to
+    :func:`anonymize` in place of the records: protection (secondary suppression, audit)
+    must run once on the merged tables, because a cell's protection depends on every other
+    cell of the model.
+
+    Args:
+        records: As for :func:`anonymize` (a DataFrame or a dict of 1-d arrays).
+        hierarchy: The spatial hierarchy (every partition must use the same one).
+        snap: Snap distance in metres for records just outside every block.
+
+    Returns:
+        The counts; ``counts.summary("resident")`` tells where that dataset's records ended.
+
+    Raises:
+        ValueError, TableError, AssignError: As for :func:`anonymize`.
+
+    Example:
+        >>> parts = [quartier.count(chunk, hierarchy) for chunk in chunks]  # doctest: +SKIP
+        >>> tables, protocol = quartier.anonymize(sum(parts[1:], parts[0]), hierarchy)  # doctest: +SKIP
+    """
+    n = len(records["kind"])
+    return _quartier._count(
+        hierarchy,
+        _kind_codes(records["kind"]),
+        _column(records, "x", n),
+        _column(records, "y", n),
+        *[_column(records, name, n) for name in _ATTRIBUTES],
+        snap=snap,
+    )
+
+
 def _run_anonymize(
     records: Any,
     hierarchy: Hierarchy,
@@ -162,11 +202,24 @@ def _run_anonymize(
     finest_levels: Mapping[str, str] | None,
 ) -> tuple[dict[str, Any], str, ProtectedTables]:
     """Calls ``_quartier._anonymize`` with the records as columns (see :func:`anonymize`)."""
+    pairs = [(name, list(members.items())) for name, members in (groupings or {}).items()]
+    if isinstance(records, BlockCounts):
+        if snap is not None:
+            raise ValueError(
+                "snap applies when records are counted: pass it to quartier.count, not with counts"
+            )
+        return _quartier._anonymize_counts(
+            hierarchy,
+            records,
+            k=k,
+            zeros=zeros,
+            groupings=pairs,
+            finest_levels=list((finest_levels or {}).items()),
+        )
     n = len(records["kind"])
     x = _column(records, "x", n)
     y = _column(records, "y", n)
     attributes = [_column(records, name, n) for name in _ATTRIBUTES]
-    pairs = [(name, list(members.items())) for name, members in (groupings or {}).items()]
     return _quartier._anonymize(
         hierarchy,
         _kind_codes(records["kind"]),
@@ -203,6 +256,8 @@ def anonymize(
             CRS; both NaN = no position), ``age`` (residents), ``child_age`` (kita and
             child_support), ``fee_bracket`` (kita). Attributes must be integers in 0..=255 for
             the kinds they apply to; other cells may be NaN or the column may be absent.
+            Or :class:`BlockCounts` from :func:`count` (records counted in chunks or
+            partitions and added up); ``snap`` then belongs to :func:`count`.
         hierarchy: The spatial hierarchy.
         k: Minimum frequency and protection level.
         zeros: Treat zero cells as sensitive too.

@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 __all__ = [
     "AssignError",
+    "BlockCounts",
     "ClassifyError",
     "DisclosureError",
     "Hierarchy",
@@ -31,6 +32,8 @@ __all__ = [
     "_report",
     "_protect_points",
     "_anonymize",
+    "_anonymize_counts",
+    "_count",
     "_contiguity",
     "class_breaks",
     "classify",
@@ -346,6 +349,60 @@ def _anonymize(
     finest_levels: list[tuple[str, str]],
 ) -> tuple[dict[str, Any], str, ProtectedTables]:
     """The sealed-office phase on record columns (internal; use :func:`quartier.anonymize`)."""
+
+def _count(
+    hierarchy: Hierarchy,
+    kind: npt.NDArray[np.uint8],
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    age: npt.NDArray[np.float64],
+    child_age: npt.NDArray[np.float64],
+    fee_bracket: npt.NDArray[np.float64],
+    *,
+    snap: float | None,
+) -> BlockCounts:
+    """Records of one chunk counted on the blocks (internal; use :func:`quartier.count`)."""
+
+def _anonymize_counts(
+    hierarchy: Hierarchy,
+    counts: BlockCounts,
+    *,
+    k: int,
+    zeros: bool,
+    groupings: list[tuple[str, list[tuple[str, str]]]],
+    finest_levels: list[tuple[str, str]],
+) -> tuple[dict[str, Any], str, ProtectedTables]:
+    """The sealed-office phase on merged counts (internal; use :func:`quartier.anonymize`)."""
+
+@final
+class BlockCounts:
+    """Records counted on the blocks, per dataset: raw counts that stay in the sealed office.
+
+    Made by :func:`quartier.count`; counts of disjoint chunks or partitions add up with
+    ``+`` and pickle, so workers of Dask or Spark can send them back for one protection run.
+    """
+
+    @property
+    def blocks(self) -> int:
+        """Number of blocks the records were counted on."""
+    @property
+    def snap(self) -> float | None:
+        """The snap distance the records were assigned with (metres), or None."""
+    def summary(self, dataset: str) -> dict[str, int]:
+        """Where the records of a dataset ended (``read``, ``assigned``, ``snapped``,
+        ``no_coordinate``, ``invalid_coordinate``, ``outside``)."""
+    def counts(self, dataset: str) -> npt.NDArray[np.uint64]:
+        """The counts of a dataset as a ``(blocks, categories)`` array."""
+    def __add__(self, value: BlockCounts, /) -> BlockCounts: ...
+    def __radd__(self, value: BlockCounts, /) -> BlockCounts: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+    @staticmethod
+    def _from_state(
+        blocks: int,
+        snap: float | None,
+        datasets: list[tuple[str, npt.NDArray[np.uint64], list[int]]],
+    ) -> BlockCounts: ...
 
 @final
 class ProtectedTables:
