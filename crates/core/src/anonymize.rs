@@ -1080,7 +1080,8 @@ pub fn anonymize(
 /// This is how input larger than memory, or counted on several machines, is anonymized:
 /// counting is additive and runs per chunk or partition; protection is not (a cell's
 /// secondary suppressions depend on every other cell of the model), so it runs once on the
-/// merged tables. `spec.assign` is not used here; the counts were assigned when counted.
+/// merged tables. `spec.assign` is not used here: the counts were assigned when counted,
+/// and the protocol reports the snap distance they were assigned with.
 ///
 /// # Examples
 ///
@@ -1179,7 +1180,7 @@ pub fn anonymize_counts(
             Zeros::Publish => "publish",
             Zeros::Suppress => "suppress",
         },
-        snap_distance_m: spec.assign.snap_distance,
+        snap_distance_m: counts.assign.snap_distance,
         groupings: spec
             .groupings
             .iter()

@@ -113,6 +113,8 @@ impl fmt::Display for Protocol {
 pub struct Counts {
     /// Per record kind, in [`RecordKind::ALL`] order.
     pub datasets: Vec<DatasetCounts>,
+    /// How the records were assigned (the protocol reports its snap distance).
+    pub assign: AssignOptions,
 }
 
 impl Counts {
@@ -224,7 +226,7 @@ impl RecordCounter {
         let index = UnitIndex::from_hierarchy(hierarchy, hierarchy.block_level())?;
         // Validate the options once, before the first chunk.
         index.assign(&[], &[], options)?;
-        let counts = BlockCounts::new(index.len());
+        let counts = BlockCounts::new(index.len(), *options);
         Ok(Self {
             index,
             options: *options,
@@ -322,9 +324,11 @@ impl RecordCounter {
 /// );
 /// # Ok::<(), quartier::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlockCounts {
     blocks: usize,
+    /// How the records were assigned; only counts assigned alike merge.
+    assign: AssignOptions,
     /// In [`RecordKind::ALL`] order.
     datasets: Vec<BlockTally>,
 }
@@ -339,8 +343,8 @@ struct BlockTally {
 }
 
 impl BlockCounts {
-    /// No record yet, for `blocks` blocks.
-    pub fn new(blocks: usize) -> Self {
+    /// No record yet, for `blocks` blocks and records assigned with `assign`.
+    pub fn new(blocks: usize, assign: AssignOptions) -> Self {
         let datasets = RecordKind::ALL
             .iter()
             .map(|kind| BlockTally {
@@ -349,7 +353,11 @@ impl BlockCounts {
                 no_coordinate: 0,
             })
             .collect();
-        Self { blocks, datasets }
+        Self {
+            blocks,
+            assign,
+            datasets,
+        }
     }
 
     /// Rebuilds the counts of one dataset from their parts (as [`counts`](Self::counts),
@@ -400,6 +408,11 @@ impl BlockCounts {
         self.blocks
     }
 
+    /// How the records were assigned.
+    pub fn assign(&self) -> AssignOptions {
+        self.assign
+    }
+
     /// The counts of a dataset, block-major: `counts[block * n + category]` with `n` the
     /// size of [`RecordKind::categories`].
     pub fn counts(&self, kind: RecordKind) -> &[u64] {
@@ -421,13 +434,17 @@ impl BlockCounts {
     /// # Errors
     ///
     /// [`TableError::BlockCountMismatch`] when `other` was counted on another number of
-    /// blocks.
+    /// blocks; [`TableError::AssignMismatch`] when its records were assigned with another
+    /// snap distance.
     pub fn merge(&mut self, other: &BlockCounts) -> Result<(), TableError> {
         if other.blocks != self.blocks {
             return Err(TableError::BlockCountMismatch {
                 expected: self.blocks,
                 found: other.blocks,
             });
+        }
+        if other.assign != self.assign {
+            return Err(TableError::AssignMismatch);
         }
         for (mine, theirs) in self.datasets.iter_mut().zip(&other.datasets) {
             for (a, b) in mine.counts.iter_mut().zip(&theirs.counts) {
@@ -457,7 +474,10 @@ impl BlockCounts {
                 tables: CountTables::aggregate(hierarchy, &blocks)?,
             });
         }
-        Ok(Counts { datasets })
+        Ok(Counts {
+            datasets,
+            assign: self.assign,
+        })
     }
 
     fn slot(kind: RecordKind) -> usize {
@@ -537,7 +557,7 @@ mod tests {
             // Streaming: one counter, many chunks.
             let mut counter = RecordCounter::new(&town.hierarchy, &options).unwrap();
             // Partitions: a counter per chunk, merged afterwards (in reverse order).
-            let mut merged = BlockCounts::new(counter.block_counts().blocks());
+            let mut merged = BlockCounts::new(counter.block_counts().blocks(), options);
             let parts = chunks(&town.records, size);
             for chunk in &parts {
                 counter.add(chunk).unwrap();
@@ -579,7 +599,7 @@ mod tests {
         assert_eq!(counter.block_counts(), &before);
 
         // Rebuilt from its parts (as after travelling between processes).
-        let mut rebuilt = BlockCounts::new(before.blocks());
+        let mut rebuilt = BlockCounts::new(before.blocks(), options);
         for kind in RecordKind::ALL {
             rebuilt
                 .set(
@@ -604,11 +624,18 @@ mod tests {
             Err(TableError::ShapeMismatch { .. })
         ));
         assert!(matches!(
-            rebuilt.merge(&BlockCounts::new(before.blocks() + 1)),
+            rebuilt.merge(&BlockCounts::new(before.blocks() + 1, options)),
             Err(TableError::BlockCountMismatch { .. })
         ));
+        let snapped = AssignOptions {
+            snap_distance: Some(5.0),
+        };
+        assert!(matches!(
+            rebuilt.merge(&BlockCounts::new(before.blocks(), snapped)),
+            Err(TableError::AssignMismatch)
+        ));
         assert!(
-            BlockCounts::new(before.blocks() + 1)
+            BlockCounts::new(before.blocks() + 1, options)
                 .aggregate(&town.hierarchy)
                 .is_err()
         );

@@ -579,6 +579,9 @@ pub enum TableError {
         /// Blocks of the counts merged.
         found: usize,
     },
+    /// Block counts of two parts of an input were assigned with different snap distances.
+    #[error("cannot merge counts assigned with different snap distances")]
+    AssignMismatch,
     /// Block counts given in parts contradict each other: the cells do not sum to the
     /// assigned and snapped records, or the outcomes do not sum to the records read.
     #[error("the {dataset} counts are inconsistent: cells and record outcomes do not add up")]
