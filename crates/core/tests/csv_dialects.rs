@@ -610,3 +610,168 @@ fn a_header_that_is_not_utf8_is_an_error_only_when_utf8_is_stated() {
         assert!(err.to_string().contains("no header"), "{err}");
     }
 }
+
+/// `(line, column, reason)` of each rejection.
+fn rejected_at(file: &RecordFile) -> Vec<(u64, &str, RejectReason)> {
+    file.rejected
+        .iter()
+        .map(|r| (r.line, r.column.as_str(), r.reason))
+        .collect()
+}
+
+#[test]
+fn a_stray_quote_closed_by_a_quote_on_a_later_line_does_not_swallow_a_row() {
+    // issue 8: the stray quote in the (unread) name of line 3 is closed by the opening quote
+    // of the quoted name on line 4, followed by more text; the row that results has the
+    // right number of fields and was read as one record (age 32), losing line 4. Not
+    // RFC 4180: rejected, and line 4 is read on its own.
+    let cols = coordinates("x", "y", "alter", None);
+    let csv = "id;name;x;y;alter\n\
+               1;Kettwiger;361001;5701001;30\n\
+               2;\"Canary;361002;5701002;31\n\
+               3;\"Canary\";361003;5701003;32\n\
+               4;Grüner Weg;361004;5701004;33\n";
+    let file = read_records_csv_bytes(
+        Path::new("q.csv"),
+        csv.as_bytes(),
+        RecordKind::Resident,
+        &cols,
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        rejected_at(&file),
+        [(3, "name", RejectReason::UnbalancedQuote)]
+    );
+    assert_eq!(ages(&file), [30, 32, 33]);
+    assert_eq!(file.lines, [2, 4, 5]);
+    assert_no_leak(&file, &[], &["361002", "Grüner"]);
+
+    // two stray quotes in the same unread column: the second one opens a field and closes
+    // the first; line 3 is rejected, line 4 swallows line 5 up to the end of the file
+    // (rejected too), line 5 is read
+    let csv = "id;name;x;y;alter\n\
+               1;Kettwiger;361001;5701001;30\n\
+               2;\"Canary;361002;5701002;31\n\
+               3;\"Canary;361003;5701003;32\n\
+               4;Grüner Weg;361004;5701004;33\n";
+    let file = read_records_csv_bytes(
+        Path::new("q.csv"),
+        csv.as_bytes(),
+        RecordKind::Resident,
+        &cols,
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        rejected_at(&file),
+        [
+            (3, "name", RejectReason::UnbalancedQuote),
+            (4, "name", RejectReason::UnbalancedQuote)
+        ]
+    );
+    assert_eq!(ages(&file), [30, 33]);
+    assert_eq!(file.lines, [2, 5]);
+
+    // a quote inside an unquoted field of a row over several lines: rejected as well
+    let csv = "id;name;x;y;alter\n\
+               1;\"zwei\nZeilen\";36\"1001;5701001;30\n\
+               2;Grüner Weg;361004;5701004;33\n";
+    let file = read_records_csv_bytes(
+        Path::new("q.csv"),
+        csv.as_bytes(),
+        RecordKind::Resident,
+        &coordinates("id", "id", "alter", None),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    // the swallowed line 3 is read on its own (and has too few fields), line 4 is a record
+    assert_eq!(
+        rejected_at(&file),
+        [
+            (2, "name", RejectReason::UnbalancedQuote),
+            (3, "alter", RejectReason::FieldCount)
+        ]
+    );
+    assert_eq!(file.lines, [4]);
+    assert_eq!(file.rejected.len() + file.lines.len(), 3);
+}
+
+#[test]
+fn a_correctly_quoted_multi_line_field_is_one_record_for_its_lines() {
+    // RFC 4180: the closing quote is followed by the delimiter, the line end or the end of
+    // the file; `""` is a quote; CRLF or LF line ends. Line numbers counted by hand.
+    let cases: [(&[u8], &[u64]); 4] = [
+        (b"id;bem;alter\n1;\"zwei\nZeilen\";30\n2;;31\n", &[2, 4]),
+        (
+            b"id;bem;alter\r\n1;\"drei\r\n\"\"Zeilen\"\"\r\n\";30\r\n2;x;31\r\n",
+            &[2, 5],
+        ),
+        (b"id;alter;bem\n1;30;\"a\nb\"\n2;31;\"c\nd\"", &[2, 4]),
+        (b"bem;alter\n\"a;\nb\";30\n\n\"\";31\n", &[2, 5]),
+    ];
+    for (csv, lines) in cases {
+        let file = read_records_csv_bytes(
+            Path::new("q.csv"),
+            csv,
+            RecordKind::Resident,
+            &coordinates("alter", "alter", "alter", None),
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        assert!(file.rejected.is_empty(), "{:?}", rejected_at(&file));
+        assert_eq!(ages(&file), [30, 31]);
+        assert_eq!(file.lines, lines, "{}", String::from_utf8_lossy(csv));
+    }
+}
+
+#[test]
+fn a_fee_bracket_outside_the_fee_table_is_a_rejected_row() {
+    // issue 8: a bracket that is a number but not one of the fee table (1..=6) was read as a
+    // record and made the whole count fail without naming file or line
+    let csv = "Kind-Nr;x;y;Alter;Stufe\n\
+               CANARY-1;361001;5701001;3;1\n\
+               CANARY-2;361002;5701002;4;0\n\
+               CANARY-3;361003;5701003;5;9\n\
+               CANARY-4;361004;5701004;2;6\n\
+               CANARY-5;361005;5701005;2;-3\n\
+               CANARY-6;361006;5701006;2;\n";
+    let file = read_records_csv_bytes(
+        Path::new("kita.csv"),
+        csv.as_bytes(),
+        RecordKind::Kita,
+        &coordinates("x", "y", "Alter", Some("Stufe")),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    let brackets: Vec<u8> = file.records.kita().iter().map(|k| k.fee_bracket).collect();
+    assert_eq!(brackets, [1, 6]);
+    assert_eq!(file.lines, [2, 5]);
+    assert_eq!(
+        rejected_at(&file),
+        [
+            (3, "Stufe", RejectReason::OutOfRange),
+            (4, "Stufe", RejectReason::OutOfRange),
+            (6, "Stufe", RejectReason::OutOfRange),
+            (7, "Stufe", RejectReason::MissingField),
+        ]
+    );
+    assert!(
+        file.rejected[1]
+            .to_string()
+            .starts_with("kita.csv, line 4, column `Stufe`: the value is outside its range"),
+        "{}",
+        file.rejected[1]
+    );
+    assert_no_leak(&file, &[], &["3610"]);
+    // the age of a Kita record is not a bracket: 9 is fine there
+    let file = read_records_csv_bytes(
+        Path::new("kita.csv"),
+        b"x;y;Alter;Stufe\n1;2;9;2\n",
+        RecordKind::Kita,
+        &coordinates("x", "y", "Alter", Some("Stufe")),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    assert!(file.rejected.is_empty());
+}

@@ -30,9 +30,9 @@ use geo::{BoundingRect, MultiPolygon, polygon};
 use proptest::prelude::*;
 use quartier::{
     AnonymizeSpec, Anonymized, AssignOptions, BlockFeature, CellStatus, ChildSupportCase,
-    DisclosureError, FrequencyRule, Grouping, Hierarchy, HierarchyBuilder, KitaRecord, Layer,
-    LinkedTables, Position, Project, RecordKind, Records, Resident, Zeros, analyze_project,
-    anonymize, anonymize_project, audit_naive, count_records, init_project, read_protected_csv,
+    FrequencyRule, Grouping, Hierarchy, HierarchyBuilder, KitaRecord, Layer, LinkedTables,
+    Position, Project, RecordKind, Records, Resident, Zeros, analyze_project, anonymize,
+    anonymize_project, audit_naive, count_records, init_project, read_protected_csv,
     validate_project, write_protected_csv_to,
 };
 
@@ -411,16 +411,6 @@ fn check_town(p: &Params) -> Result<[bool; 9], TestCaseError> {
     let t = town(p);
     let out = match anonymize_on(&t, 1) {
         Ok(out) => out,
-        // A known failure (about 1 in 20 towns with a minimum population), pinned by
-        // `min_population_does_not_make_protection_fail`: such a case is discarded, not
-        // passed, and the runner draws another.
-        Err(quartier::Error::Disclosure(DisclosureError::SecondaryUnprotectable { .. }))
-            if t.spec.min_population > 0 =>
-        {
-            return Err(TestCaseError::reject(
-                "min_population: secondary suppression gives up (known bug)",
-            ));
-        }
         Err(e) => return Err(TestCaseError::fail(format!("anonymize failed: {e}"))),
     };
     let protocol = out.protocol();
@@ -754,12 +744,16 @@ struct Perturb<'a> {
     eol: &'a [u8],
     /// Field index of the age column (read in every dataset).
     age: usize,
+    /// Field index of the fee-bracket column (Kita only).
+    fee: Option<usize>,
     /// Rows to append (after the perturbed ones), each once or not at all.
     extra: &'a [&'a [u8]],
 }
 
-/// Deletes rows, corrupts random fields and appends rows (wrong field counts, unknown
-/// addresses...). Returns the new file.
+/// Deletes rows, corrupts random fields, opens quotes that are never closed (in a column
+/// that is read and in one that is not), cuts rows short
+/// (maybe inside a quoted field), puts fee brackets outside the fee table and appends rows
+/// (wrong field counts, unknown addresses...). Returns the new file.
 fn perturb(bytes: &[u8], how: &Perturb<'_>, rng: &mut Mix) -> Vec<u8> {
     let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     if lines.last().is_some_and(|l| l.is_empty()) {
@@ -801,12 +795,31 @@ fn perturb(bytes: &[u8], how: &Perturb<'_>, rng: &mut Mix) -> Vec<u8> {
                     line = f.join(&how.delimiter);
                 }
                 6 => {
-                    // a row cut short; a quote it opened is closed (an unclosed quote in a
-                    // column that is not read is `a_multi_line_field_swallows_the_next_row`)
+                    // a row cut short, maybe inside a quoted field (which then swallows the
+                    // following lines up to the next quote)
                     line.truncate(rng.below(line.len().max(1)).max(1));
-                    if line.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
-                        line.push(b'"');
+                }
+                7 => {
+                    // a quote that is never closed in the name, a column that is not read
+                    // (field 1 in every sample file): with the next such line the rows in
+                    // between join into one with the right number of fields
+                    let mut f = fields(&line, how.delimiter);
+                    if let Some(name) = f.get_mut(1) {
+                        if name.first() == Some(&b'"') {
+                            name.pop();
+                        } else {
+                            name.insert(0, b'"');
+                        }
                     }
+                    line = f.join(&how.delimiter);
+                }
+                8 => {
+                    // a fee bracket outside the fee table (1..=6) but a valid number
+                    let mut f = fields(&line, how.delimiter);
+                    if let Some(fee) = how.fee.and_then(|i| f.get_mut(i)) {
+                        *fee = [&b"0"[..], b"7", b"9", b"255"][rng.below(4)].to_vec();
+                    }
+                    line = f.join(&how.delimiter);
                 }
                 _ => {}
             }
@@ -853,6 +866,7 @@ fn check_project(seed: u64) -> Result<(), TestCaseError> {
                 delimiter: b';',
                 eol: b"\r\n",
                 age: 4,
+                fee: None,
                 extra: &[
                     b"EW-X1;Nobody;1;2",
                     b"EW-X2;Nobody;362000,00;5700000,00;30;7;8",
@@ -865,17 +879,20 @@ fn check_project(seed: u64) -> Result<(), TestCaseError> {
                 delimiter: b';',
                 eol: b"\r\n",
                 age: 5,
+                fee: Some(6),
                 extra: &[
                     b"K-X1;Nobody;Nirgendwostra\xdfe;7;32130;3;2",
                     b"K-X2;Nobody;Lindenstra\xdfe;9999;32130;3;2",
                     b"K-X3;Nobody;;;;3;2",
                     b"K-X4;Nobody;Lindenstrasse",
+                    b"K-X5;Nobody;Lindenstra\xdfe;3;32130;3;9",
                 ],
             },
             _ => Perturb {
                 delimiter: b',',
                 eol: b"\n",
                 age: 4,
+                fee: None,
                 extra: &[
                     b"UV-X1,\"Nobody, Kind\",\"1\"",
                     b"UV-X2,\"Nobody, Kind\",,,7",
@@ -979,13 +996,14 @@ fn the_project_pipeline_accounts_for_every_line_of_perturbed_inputs() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Failures these properties found, kept as regression tests (ignored until fixed).
+// Failures these properties found, kept as regression tests (once ignored, now fixed).
 
 /// Issue 8: an unclosed quote in a column that is not read (here the name) joins the next
-/// line into a multi-line field; the row then has the right field count, so it is read as
-/// one record and the next line's record is lost without a rejection: 2 data lines, 1 row.
+/// line into a multi-line field; the row then has the right field count, so it was read as
+/// one record and the next line's record was lost without a rejection: 2 data lines, 1 row.
+/// Fixed: the closing quote is followed by text (not RFC 4180), so the row is rejected and
+/// the next line read on its own.
 #[test]
-#[ignore = "bug (issue 8): a badly quoted field in an unread column swallows the next row"]
 fn a_multi_line_field_swallows_the_next_row() {
     use quartier::{CsvOptions, RecordColumns, RecordLocation, read_records_csv_bytes};
     let columns = RecordColumns {
@@ -1010,13 +1028,18 @@ fn a_multi_line_field_swallows_the_next_row() {
         2,
         "every data line is a record or a rejected row"
     );
+    assert_eq!(file.lines, [3], "the next line is read on its own");
+    assert_eq!(
+        (file.rejected[0].line, file.rejected[0].reason),
+        (2, quartier::RejectReason::UnbalancedQuote)
+    );
+    assert_eq!(file.rejected[0].column, "N");
 }
 
 /// Issue 8: with a minimum population, secondary suppression can end in
 /// `SecondaryUnprotectable` although suppressing more (ultimately everything) protects
 /// every cell; the shrunk case of `anonymize_keeps_its_invariants_on_random_towns`.
 #[test]
-#[ignore = "bug (issue 8): min_population can make secondary suppression give up"]
 fn min_population_does_not_make_protection_fail() {
     let p = Params {
         levels: 4,

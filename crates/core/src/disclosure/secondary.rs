@@ -47,7 +47,13 @@
 //!    *cone* (the cell, one block cell below it and every total above that, all `+1`, which
 //!    leaves the cell unbounded above but suppresses totals up to the top).
 //!    [`SecondarySummary::swaps`] and [`SecondarySummary::cones`] count how often they were
-//!    needed.
+//!    needed. A cell with no published cell left around it — every cell connected to it
+//!    through constraints and suppressed cells is suppressed, as when a minimum population
+//!    forces whole units — cannot get a complement; it takes its cone at once, which
+//!    suppresses nothing new. So forced cells never make the cover give up: at worst every
+//!    cell of the model is suppressed, which publishes nothing and protects everything (the
+//!    attacker then knows only the constraints and non-negativity, and every cone is
+//!    unbounded above).
 //!
 //! 2. **Singletons.** A cell with value 1 is known to its one contributor. When a constraint
 //!    has exactly two suppressed cells, both primary and at least one of them a singleton, the
@@ -257,6 +263,10 @@ fn cover(
     let (mut directions, mut swaps, mut cones) = (0usize, 0usize, 0usize);
     let mut multi_swaps = 0usize;
     let mut witnesses: Vec<Witness> = Vec::new();
+    // Cells with no published cell left anywhere around them (their whole part of the model
+    // is suppressed): a complement cannot help them, so they take their cone at once. It
+    // suppresses nothing new there.
+    let mut isolated = vec![false; status.len()];
     // Suppresses the published cells of a direction and records the room it gives.
     let apply = |room: &mut [(u64, u64)], status: &mut [CellStatus], d: &[(usize, i8)]| {
         record(room, d, values);
@@ -347,7 +357,7 @@ fn cover(
             }
             // Before the cone, give the cell a few rounds with one more suppressed neighbour
             // (its cheapest published cell), which often opens a direction.
-            if cover_rounds < DEFER_ROUNDS {
+            if cover_rounds < DEFER_ROUNDS && !isolated[s] {
                 deferred.push((s, None));
                 continue;
             }
@@ -369,7 +379,23 @@ fn cover(
                 exposed: singles.len(),
             });
         }
-        model.complement(status, &singles)?;
+        let complemented = model.complement(status, &singles);
+        // A deferred cell without a complement takes its cone in the next round, unless a
+        // later direction of this round has certified it already; a singleton exposure
+        // without one stays exposed.
+        let mut unprotectable = 0usize;
+        for &(i, within) in &complemented.stuck {
+            if within.is_some() || isolated[i] {
+                unprotectable += 1;
+            } else if !certified(&room, i) {
+                isolated[i] = true;
+            }
+        }
+        if complemented.added == 0 && unprotectable > 0 {
+            return Err(DisclosureError::SecondaryUnprotectable {
+                cells: unprotectable,
+            });
+        }
     }
 
     // Interval phase: the LP audit as a safety net.
@@ -392,7 +418,14 @@ fn cover(
                     exposed: exposed.len(),
                 });
             }
-            model.complement(status, &exposed)?;
+            let complemented = model.complement(status, &exposed);
+            if complemented.added == 0 && !complemented.stuck.is_empty() {
+                // Not expected: with everything around a cell suppressed, its cone is
+                // unbounded above and the audit passes it.
+                return Err(DisclosureError::SecondaryUnprotectable {
+                    cells: complemented.stuck.len(),
+                });
+            }
         }
     }
 
@@ -492,6 +525,16 @@ pub(crate) fn protect_with(
 /// its cone.
 const DEFER_ROUNDS: usize = 4;
 
+/// What [`Model::complement`] did.
+struct Complemented {
+    /// Complementary suppressions added.
+    added: usize,
+    /// The given cells (with their constraint, if one was given) with no published cell
+    /// left in their constraints or, through suppressed cells, anywhere connected to them;
+    /// as suppression only grows, that stays so.
+    stuck: Vec<(usize, Option<usize>)>,
+}
+
 /// The static part: the constraint graph and the position of every cell in the cost order.
 struct Model<'a> {
     tables: &'a LinkedTables,
@@ -554,15 +597,16 @@ impl<'a> Model<'a> {
 
     /// Adds one complementary suppression for every given cell whose constraints have not
     /// received one in this call yet: the cheapest published cell of its constraints (or of
-    /// the one constraint given with it).
+    /// the one constraint given with it). Returns how many were added and the cells for
+    /// which no published cell is left (see [`Model::cheapest_published`]).
     fn complement(
         &self,
         status: &mut [CellStatus],
         exposed: &[(usize, Option<usize>)],
-    ) -> Result<(), DisclosureError> {
+    ) -> Complemented {
         let mut touched = vec![false; self.graph.cells.len()];
         let mut added = 0usize;
-        let mut stuck = 0usize;
+        let mut stuck = Vec::new();
         for &(cell, within) in exposed {
             let scope: Vec<usize> = match within {
                 Some(c) => vec![c],
@@ -584,13 +628,10 @@ impl<'a> Model<'a> {
                         touched[c] = true;
                     }
                 }
-                None => stuck += 1,
+                None => stuck.push((cell, within)),
             }
         }
-        if added == 0 && stuck > 0 {
-            return Err(DisclosureError::SecondaryUnprotectable { cells: stuck });
-        }
-        Ok(())
+        Complemented { added, stuck }
     }
 
     /// The cheapest published cell in the given constraints; when they hold none, the search
@@ -628,5 +669,86 @@ impl<'a> Model<'a> {
             frontier = next;
         }
         None
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::disclosure::{Layer, Zeros};
+    use crate::{BlockFeature, CategorySet, CountTable, HierarchyBuilder};
+    use geo::{MultiPolygon, polygon};
+
+    /// A town with the given levels whose blocks (unit squares in a row) have the given ids
+    /// from the top level down, and `categories` categories.
+    fn town(
+        levels: &[&str],
+        paths: &[&[&str]],
+        categories: usize,
+        values: Vec<u64>,
+    ) -> LinkedTables {
+        let mut b = HierarchyBuilder::new(levels.iter().copied());
+        for (i, ids) in paths.iter().enumerate() {
+            let x = i as f64;
+            b.add_block(BlockFeature {
+                feature: i,
+                ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+                name: None,
+                geometry: MultiPolygon(vec![polygon![(x: x, y: 0.0), (x: x + 1.0, y: 0.0),
+                    (x: x + 1.0, y: 1.0), (x: x, y: 1.0)]]),
+            });
+        }
+        let (h, _) = b.build().unwrap();
+        let labels: Vec<String> = (0..categories).map(|c| format!("c{c}")).collect();
+        let cats = CategorySet::new("c", labels);
+        let counts = CountTable::new(None, cats, paths.len(), values).unwrap();
+        LinkedTables::new(&h, &counts, &[]).unwrap()
+    }
+
+    #[test]
+    fn issue_8_a_forced_zero_with_nothing_left_to_complement_gets_its_cone() {
+        // Issue 8, shrunk from `min_population_does_not_make_protection_fail`: seven blocks,
+        // each its own quarter, with one person each in b1 and b4 and five categories; every
+        // unit below the town is under a minimum population, so every cell below the town
+        // level is forced. The zeros need room 2 above them, which no cell but a cone gives;
+        // once the town level is suppressed too, no published cell is left to complement
+        // them with, and the cover used to give up with `SecondaryUnprotectable`.
+        let quarters = ["Q00", "Q02", "Q07", "Q09", "Q10", "Q11", "Q08"];
+        let ids: Vec<[String; 4]> = quarters
+            .iter()
+            .enumerate()
+            .map(|(b, q)| ["T".into(), "D0".into(), (*q).into(), format!("b{b}")])
+            .collect();
+        let paths: Vec<Vec<&str>> = ids
+            .iter()
+            .map(|v| v.iter().map(String::as_str).collect())
+            .collect();
+        let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+        let mut values = vec![0u64; 7 * 5];
+        values[5 + 3] = 1;
+        values[4 * 5 + 4] = 1;
+        let levels = ["town", "district", "quarter", "block"];
+        let tables = town(&levels, &paths, 5, values);
+        let forced: Vec<bool> = (0..tables.len())
+            .map(|i| tables.key(i).is_some_and(|k| k.layer != Layer::Level(0)))
+            .collect();
+        let rule = FrequencyRule {
+            k: 2,
+            zeros: Zeros::Publish,
+        };
+        let p = protect_with(&tables, &rule, 2, &forced).unwrap();
+        assert!(p.audit.is_passed());
+        assert_eq!(p.audit.exposed().count(), 0);
+        for (i, f) in forced.iter().enumerate() {
+            assert!(
+                !f || p.status[i].is_suppressed(),
+                "forced cell {i} published"
+            );
+        }
+        // A whole model of forced cells: everything is suppressed, nothing fails.
+        let p = protect_with(&tables, &rule, 2, &vec![true; tables.len()]).unwrap();
+        assert!(p.audit.is_passed());
+        assert!(p.status.iter().all(|s| *s == CellStatus::Primary));
     }
 }

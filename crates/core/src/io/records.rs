@@ -100,7 +100,9 @@ pub enum RejectReason {
     MissingField,
     /// The cell is not a whole number.
     Unparsable,
-    /// The number is outside 0–255.
+    /// The number is outside its range: 0–255 for an age, the brackets of
+    /// [`CategorySet::fee_brackets`](crate::CategorySet::fee_brackets) (1–6) for a fee
+    /// bracket.
     OutOfRange,
     /// The row has fewer fields than the header, or more (other than empty trailing ones):
     /// its cells cannot be matched to the columns.
@@ -152,7 +154,10 @@ impl fmt::Display for Rejection {
         let why = match self.reason {
             RejectReason::MissingField => "the value is missing",
             RejectReason::Unparsable => "the value is not a whole number",
-            RejectReason::OutOfRange => "the value is outside 0–255",
+            RejectReason::OutOfRange => &format!(
+                "the value is outside its range (an age 0–255, a fee bracket 1–{})",
+                crate::CategorySet::fee_brackets().len()
+            ),
             RejectReason::FieldCount => {
                 "the row has more or fewer fields than the header (the column is where they part)"
             }
@@ -184,7 +189,8 @@ pub struct RecordFile {
     pub addresses: Vec<Address>,
     /// The 1-based line (the header is line 1) on which each record of the file's kind
     /// starts, in the same order: to point an office to a row (e.g. an unmatched address)
-    /// without copying its values.
+    /// without copying its values. A record with a quoted field over several lines covers
+    /// the lines up to the next row.
     pub lines: Vec<u64>,
     /// The rows not read, in file order.
     pub rejected: Vec<Rejection>,
@@ -239,17 +245,27 @@ impl RecordFile {
 /// Every other data row becomes a record or a [`Rejection`] — one per row, for the first
 /// problem in this order:
 ///
-/// 1. a field that runs over several lines in a column that is read, or in a row whose
-///    field count is off: [`RejectReason::UnbalancedQuote`]; reading resumes on the line
-///    after the one the row started on, so the swallowed lines are read as rows of their
-///    own (a correctly quoted multi-line field in a column that is not read is accepted);
+/// 1. a field that runs over several lines in a column that is read, in a row whose field
+///    count is off, or in a row that is not quoted as RFC 4180 says (text after a closing
+///    quote, a quote inside an unquoted field — the sign of a stray quote closed by one on a
+///    later line): [`RejectReason::UnbalancedQuote`]; reading resumes on the line after the
+///    one the row started on, so the swallowed lines are read as rows of their own (a
+///    correctly quoted multi-line field in a column that is not read is accepted: one
+///    record for its lines);
 ///    likewise a quote still open at the end of the file (an export cut in a quoted field, or
 ///    a stray quote that would swallow every row after it), in any column;
 /// 2. fewer fields than the header, or more unless the extra ones are empty:
 ///    [`RejectReason::FieldCount`];
 /// 3. a cell that is read and not decodable (with [`CsvEncoding::Utf8`](crate::CsvEncoding)):
 ///    [`RejectReason::Encoding`];
-/// 4. a missing, unparsable or out-of-range age, then fee bracket.
+/// 4. a missing, unparsable or out-of-range age (0–255), then fee bracket (a bracket of
+///    [`CategorySet::fee_brackets`](crate::CategorySet::fee_brackets), 1–6):
+///    [`RejectReason::MissingField`], [`RejectReason::Unparsable`],
+///    [`RejectReason::OutOfRange`].
+///
+/// So every data line is in exactly one record or one rejection: a rejection stands for the
+/// line it names, a record for its lines from [`RecordFile::lines`] up to the line before
+/// the next row (more than one only with a correctly quoted multi-line field).
 ///
 /// With [`RecordLocation::Coordinates`], both coordinate cells empty give a record without a
 /// position; a coordinate that does not parse, is not finite (`NaN`, `inf`, `1e400`) or is
@@ -459,7 +475,12 @@ pub fn read_records_csv_bytes(
                     .iter()
                     .skip(width)
                     .any(|c| !c.trim_ascii().is_empty());
-            if open_at_eof || wrong_count || used.iter().any(|&i| multiline(i)) {
+            // a quote that is not closed can be "closed" by a quote on a later line that is
+            // followed by more text: the lines in between would be one row, so a row over
+            // several lines is read only when it is quoted as RFC 4180 says
+            let strict =
+                rfc4180_quoted(input.body.get(start..).unwrap_or_default(), input.delimiter);
+            if open_at_eof || wrong_count || !strict || used.iter().any(|&i| multiline(i)) {
                 let column = if open_at_eof {
                     record.len().saturating_sub(1)
                 } else {
@@ -524,7 +545,15 @@ pub fn read_records_csv_bytes(
                 continue;
             }
         };
-        let fee = match fi.map(&small).transpose() {
+        // a bracket outside the fee table is out of range like an age above 255: counted
+        // here, by row, rather than failing the whole count later
+        let fee_bracket = |column: usize| {
+            small(column).and_then(|f| match crate::fee_bracket_category(f) {
+                Some(_) => Ok(f),
+                None => Err(reject(column, RejectReason::OutOfRange)),
+            })
+        };
+        let fee = match fi.map(fee_bracket).transpose() {
             Ok(f) => f,
             Err(r) => {
                 rejected.push(r);
@@ -584,6 +613,41 @@ pub fn read_records_csv_bytes(
         lines,
         rejected,
     })
+}
+
+/// Whether the record that starts at `raw` is quoted as RFC 4180 says: a quoted field's
+/// closing quote is followed by the delimiter, the line end or the end of the file, and an
+/// unquoted field has no quote. Reads up to the end of the record (a line end outside
+/// quotes) only.
+fn rfc4180_quoted(raw: &[u8], delimiter: u8) -> bool {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    for &b in raw {
+        let ends_record = b == b'\n' || b == b'\r';
+        state = match state {
+            State::FieldStart | State::Unquoted | State::QuoteInQuoted if ends_record => {
+                return true;
+            }
+            State::FieldStart | State::Unquoted | State::QuoteInQuoted if b == delimiter => {
+                State::FieldStart
+            }
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::Unquoted if b == b'"' => return false,
+            State::FieldStart | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            // text after a closing quote
+            State::QuoteInQuoted => return false,
+        };
+    }
+    true
 }
 
 /// Whether a record's raw bytes (from its start to the end of the file) end inside a quoted
@@ -702,6 +766,48 @@ mod tests {
         ] {
             assert_eq!(ends_in_quoted_field(raw, b';'), open, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn rfc4180_quoting_is_checked_up_to_the_end_of_the_record() {
+        for (raw, strict) in [
+            (&b"1;\"zwei\nZeilen\";3\n"[..], true),
+            (b"1;\"a\"\"b\";\"\"\r\n4", true),
+            (b"1;\"x\";\"y\"", true),
+            (b"1;2;3\n\"x\"y", true),
+            // the stray quote of line 1 closed by the opening quote of line 2
+            (b"1;\"Mey\n2;-1;\"3;4\";5\n", false),
+            (b"1;\"x\" ;3\n", false),
+            (b"1;a\"b;\"x\ny\";3", false),
+        ] {
+            assert_eq!(rfc4180_quoted(raw, b';'), strict, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_fee_bracket_outside_the_fee_table_is_out_of_range() {
+        let csv = "x;y;alter;stufe\n1;2;3;1\n1;2;3;6\n1;2;3;0\n1;2;3;7\n1;2;3;255\n1;2;3;256\n";
+        let file = read_records_csv_bytes(
+            Path::new("kita.csv"),
+            csv.as_bytes(),
+            RecordKind::Kita,
+            &cols(true),
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        let brackets: Vec<u8> = file.records.kita().iter().map(|k| k.fee_bracket).collect();
+        assert_eq!(brackets, [1, 6]);
+        let reasons: Vec<(u64, &str, RejectReason)> = file
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.column.as_str(), r.reason))
+            .collect();
+        let out = |line| (line, "stufe", RejectReason::OutOfRange);
+        assert_eq!(reasons, [out(4), out(5), out(6), out(7)]);
+        assert_eq!(
+            file.rejected[0].to_string(),
+            "kita.csv, line 4, column `stufe`: the value is outside its range (an age 0–255, a fee bracket 1–6); the row is not counted"
+        );
     }
 
     #[test]
