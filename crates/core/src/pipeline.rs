@@ -226,7 +226,7 @@ impl RecordCounter {
         let index = UnitIndex::from_hierarchy(hierarchy, hierarchy.block_level())?;
         // Validate the options once, before the first chunk.
         index.assign(&[], &[], options)?;
-        let counts = BlockCounts::new(index.len(), *options);
+        let counts = BlockCounts::new(index.len(), *options).for_layer(layer_key(hierarchy));
         Ok(Self {
             index,
             options: *options,
@@ -293,6 +293,19 @@ impl RecordCounter {
     }
 }
 
+/// The fingerprint of a hierarchy's block layer: FNV-1a (64 bit) over the block ids in
+/// order, each followed by a 0 byte; never 0.
+fn layer_key(hierarchy: &Hierarchy) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for block in hierarchy.blocks() {
+        for &byte in block.id().as_str().as_bytes().iter().chain(&[0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash.max(1)
+}
+
 /// Records counted on the blocks, per dataset, with where every record ended: what
 /// [`RecordCounter`] accumulates.
 ///
@@ -327,6 +340,8 @@ impl RecordCounter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockCounts {
     blocks: usize,
+    /// A fingerprint of the block ids in order ([`layer_key`]); 0 = not tied to a layer.
+    layer: u64,
     /// How the records were assigned; only counts assigned alike merge.
     assign: AssignOptions,
     /// In [`RecordKind::ALL`] order.
@@ -355,9 +370,24 @@ impl BlockCounts {
             .collect();
         Self {
             blocks,
+            layer: 0,
             assign,
             datasets,
         }
+    }
+
+    /// Ties the counts to a block layer by the fingerprint of its block ids
+    /// ([`layer_key`](Self::layer_key) of the counts it came from); counts of different
+    /// layers do not merge, and counts aggregate only on their own hierarchy.
+    pub fn for_layer(mut self, key: u64) -> Self {
+        self.layer = key;
+        self
+    }
+
+    /// The fingerprint of the block layer the counts were made on (FNV-1a of the block ids
+    /// in order; stable across platforms and versions), 0 when not tied to a layer.
+    pub fn layer_key(&self) -> u64 {
+        self.layer
     }
 
     /// Rebuilds the counts of one dataset from their parts (as [`counts`](Self::counts),
@@ -434,14 +464,18 @@ impl BlockCounts {
     /// # Errors
     ///
     /// [`TableError::BlockCountMismatch`] when `other` was counted on another number of
-    /// blocks; [`TableError::AssignMismatch`] when its records were assigned with another
-    /// snap distance.
+    /// blocks; [`TableError::LayerMismatch`] when it was counted on another block layer;
+    /// [`TableError::AssignMismatch`] when its records were assigned with another snap
+    /// distance.
     pub fn merge(&mut self, other: &BlockCounts) -> Result<(), TableError> {
         if other.blocks != self.blocks {
             return Err(TableError::BlockCountMismatch {
                 expected: self.blocks,
                 found: other.blocks,
             });
+        }
+        if other.layer != self.layer {
+            return Err(TableError::LayerMismatch);
         }
         if other.assign != self.assign {
             return Err(TableError::AssignMismatch);
@@ -461,8 +495,12 @@ impl BlockCounts {
     ///
     /// # Errors
     ///
-    /// [`Error::Table`] when the hierarchy has another number of blocks.
+    /// [`Error::Table`] when the hierarchy has another number of blocks, or other block ids
+    /// than the layer the counts were tied to.
     pub fn aggregate(&self, hierarchy: &Hierarchy) -> Result<Counts, Error> {
+        if self.layer != 0 && self.layer != layer_key(hierarchy) {
+            return Err(TableError::LayerMismatch.into());
+        }
         let mut datasets = Vec::with_capacity(RecordKind::ALL.len());
         for (kind, tally) in RecordKind::ALL.into_iter().zip(&self.datasets) {
             let blocks =
@@ -557,7 +595,8 @@ mod tests {
             // Streaming: one counter, many chunks.
             let mut counter = RecordCounter::new(&town.hierarchy, &options).unwrap();
             // Partitions: a counter per chunk, merged afterwards (in reverse order).
-            let mut merged = BlockCounts::new(counter.block_counts().blocks(), options);
+            let mut merged = BlockCounts::new(counter.block_counts().blocks(), options)
+                .for_layer(counter.block_counts().layer_key());
             let parts = chunks(&town.records, size);
             for chunk in &parts {
                 counter.add(chunk).unwrap();
@@ -599,7 +638,7 @@ mod tests {
         assert_eq!(counter.block_counts(), &before);
 
         // Rebuilt from its parts (as after travelling between processes).
-        let mut rebuilt = BlockCounts::new(before.blocks(), options);
+        let mut rebuilt = BlockCounts::new(before.blocks(), options).for_layer(before.layer_key());
         for kind in RecordKind::ALL {
             rebuilt
                 .set(
@@ -627,11 +666,20 @@ mod tests {
             rebuilt.merge(&BlockCounts::new(before.blocks() + 1, options)),
             Err(TableError::BlockCountMismatch { .. })
         ));
+        // Counts of another layer with as many blocks.
+        assert_ne!(before.layer_key(), 0);
+        let foreign = BlockCounts::new(before.blocks(), options).for_layer(before.layer_key() ^ 1);
+        assert!(matches!(
+            rebuilt.merge(&foreign),
+            Err(TableError::LayerMismatch)
+        ));
+        assert!(foreign.aggregate(&town.hierarchy).is_err());
         let snapped = AssignOptions {
             snap_distance: Some(5.0),
         };
         assert!(matches!(
-            rebuilt.merge(&BlockCounts::new(before.blocks(), snapped)),
+            rebuilt
+                .merge(&BlockCounts::new(before.blocks(), snapped).for_layer(before.layer_key())),
             Err(TableError::AssignMismatch)
         ));
         assert!(

@@ -579,6 +579,10 @@ pub enum TableError {
         /// Blocks of the counts merged.
         found: usize,
     },
+    /// Block counts were made on another block layer (other block ids) than the counts they
+    /// are merged with or the hierarchy they are aggregated on.
+    #[error("the counts were made on another block layer (the block ids differ)")]
+    LayerMismatch,
     /// Block counts of two parts of an input were assigned with different snap distances.
     #[error("cannot merge counts assigned with different snap distances")]
     AssignMismatch,

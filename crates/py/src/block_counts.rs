@@ -103,7 +103,8 @@ impl BlockCounts {
             .collect::<Vec<_>>();
         let rebuild = py.get_type::<BlockCounts>().getattr("_from_state")?;
         let snap = self.inner.assign().snap_distance;
-        let args = (self.inner.blocks(), snap, datasets).into_pyobject(py)?;
+        let args =
+            (self.inner.blocks(), self.inner.layer_key(), snap, datasets).into_pyobject(py)?;
         PyTuple::new(py, [rebuild.into_any(), args.into_any()])
     }
 
@@ -112,13 +113,14 @@ impl BlockCounts {
     #[staticmethod]
     fn _from_state(
         blocks: usize,
+        layer: u64,
         snap: Option<f64>,
         datasets: Vec<DatasetState<'_>>,
     ) -> PyResult<BlockCounts> {
         let assign = quartier::AssignOptions {
             snap_distance: snap,
         };
-        let mut inner = quartier::BlockCounts::new(blocks, assign);
+        let mut inner = quartier::BlockCounts::new(blocks, assign).for_layer(layer);
         for (name, counts, o) in datasets {
             let summary = AssignSummary {
                 total: o[0],

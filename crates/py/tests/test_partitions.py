@@ -79,14 +79,20 @@ def test_counts_account_for_every_record(demo):
 def test_inconsistent_or_foreign_counts_are_refused(demo):
     hierarchy, records, _ = demo
     counts = quartier.count(records, hierarchy)
-    rebuild, (blocks, snap, datasets) = counts.__reduce__()
+    rebuild, (blocks, layer, snap, datasets) = counts.__reduce__()
     name, table, outcomes = datasets[0]
     forged = table.copy()
     forged[0] += 1  # one count more than records assigned
     with pytest.raises(quartier.TableError, match="inconsistent"):
-        rebuild(blocks, snap, [(name, forged, outcomes), *datasets[1:]])
+        rebuild(blocks, layer, snap, [(name, forged, outcomes), *datasets[1:]])
     with pytest.raises(quartier.TableError, match="blocks"):
-        _ = counts + rebuild(blocks + 1, snap, [])
+        _ = counts + rebuild(blocks + 1, layer, snap, [])
+    # Counts of another block layer with as many blocks (other ids) neither merge nor protect.
+    foreign = rebuild(blocks, layer ^ 1, snap, datasets)
+    with pytest.raises(quartier.TableError, match="another block layer"):
+        _ = counts + foreign
+    with pytest.raises(quartier.TableError, match="another block layer"):
+        quartier.anonymize(foreign, hierarchy)
     with pytest.raises(quartier.TableError, match="snap"):
         _ = counts + quartier.count(records, hierarchy, snap=5.0)
     with pytest.raises(ValueError, match="snap"):

@@ -29,7 +29,7 @@
 //!
 //! The grid aims at [`CELLS_PER_UNIT`] cells per unit over the extent (for a town of blocks
 //! with streets that is roughly a cell of a tenth of a block's side, so that most cells of a
-//! block are interior), capped at [`MAX_CELLS`] cells (4 bytes each, 16 MiB).
+//! block are interior), capped at [`MAX_CELLS`] cells (4 bytes each, 64 MiB).
 
 use super::Core;
 use super::pip::BBox;
@@ -38,7 +38,7 @@ use super::pip::BBox;
 pub(crate) const CELLS_PER_UNIT: usize = 128;
 
 /// Hard cap on the number of cells (4 bytes each).
-pub(crate) const MAX_CELLS: usize = 1 << 22;
+pub(crate) const MAX_CELLS: usize = 1 << 24;
 
 const TAG_MASK: u32 = 0b11 << 30;
 const VALUE_MASK: u32 = !TAG_MASK;
@@ -268,8 +268,8 @@ impl Grid {
                 Some((id, start)) if self.list_parts[start as usize..] == list[..] => id,
                 _ => {
                     let id = self.list_offsets.len() - 1;
-                    // ok: at most one list per cell (< 2^22) and at most MAX_LIST_ENTRIES
-                    // (< 2^25) entries, so both fit in u32.
+                    // ok: at most one list per cell (< 2^24) and at most MAX_LIST_ENTRIES
+                    // (< 2^26) entries, so both fit in u32.
                     let start = self.list_parts.len() as u32;
                     self.list_parts.extend_from_slice(&list);
                     self.list_offsets.push(self.list_parts.len() as u32);

@@ -400,6 +400,7 @@ class BlockCounts:
     @staticmethod
     def _from_state(
         blocks: int,
+        layer: int,
         snap: float | None,
         datasets: list[tuple[str, npt.NDArray[np.uint64], list[int]]],
     ) -> BlockCounts: ...
