@@ -49,23 +49,35 @@ struct Columns<'a> {
     fee_bracket: &'a [f64],
 }
 
-impl Columns<'_> {
-    /// Every column has one entry per record.
-    fn check_lengths(&self) -> PyResult<()> {
-        let n = self.kind.len();
+impl<'a> Columns<'a> {
+    /// The columns borrowed from `[kind]` and `[x, y, age, child_age, fee_bracket]`, each
+    /// with one entry per record.
+    fn of(
+        [kind]: [&'a PyReadonlyArray1<'_, u8>; 1],
+        [x, y, age, child_age, fee_bracket]: [&'a PyReadonlyArray1<'_, f64>; 5],
+    ) -> PyResult<Self> {
+        let columns = Columns {
+            kind: contiguous("kind", kind)?,
+            x: contiguous("x", x)?,
+            y: contiguous("y", y)?,
+            age: contiguous("age", age)?,
+            child_age: contiguous("child_age", child_age)?,
+            fee_bracket: contiguous("fee_bracket", fee_bracket)?,
+        };
+        let n = columns.kind.len();
         let lengths = [
-            self.x.len(),
-            self.y.len(),
-            self.age.len(),
-            self.child_age.len(),
-            self.fee_bracket.len(),
+            columns.x.len(),
+            columns.y.len(),
+            columns.age.len(),
+            columns.child_age.len(),
+            columns.fee_bracket.len(),
         ];
         if lengths.iter().any(|&l| l != n) {
             return Err(PyValueError::new_err(
                 "every record column must have one entry per record",
             ));
         }
-        Ok(())
+        Ok(columns)
     }
 }
 
@@ -133,15 +145,7 @@ pub(crate) fn _anonymize<'py>(
     groupings: Vec<GroupingArg>,
     finest_levels: Vec<(String, String)>,
 ) -> PyResult<(Bound<'py, PyDict>, String, ProtectedTables)> {
-    let columns = Columns {
-        kind: contiguous("kind", &kind)?,
-        x: contiguous("x", &x)?,
-        y: contiguous("y", &y)?,
-        age: contiguous("age", &age)?,
-        child_age: contiguous("child_age", &child_age)?,
-        fee_bracket: contiguous("fee_bracket", &fee_bracket)?,
-    };
-    columns.check_lengths()?;
+    let columns = Columns::of([&kind], [&x, &y, &age, &child_age, &fee_bracket])?;
     let h = hierarchy.inner();
     let spec = spec(h, k, zeros, snap, groupings, finest_levels)?;
     let out = detached(py, || {
@@ -172,15 +176,7 @@ pub(crate) fn _count<'py>(
     fee_bracket: PyReadonlyArray1<'py, f64>,
     snap: Option<f64>,
 ) -> PyResult<BlockCounts> {
-    let columns = Columns {
-        kind: contiguous("kind", &kind)?,
-        x: contiguous("x", &x)?,
-        y: contiguous("y", &y)?,
-        age: contiguous("age", &age)?,
-        child_age: contiguous("child_age", &child_age)?,
-        fee_bracket: contiguous("fee_bracket", &fee_bracket)?,
-    };
-    columns.check_lengths()?;
+    let columns = Columns::of([&kind], [&x, &y, &age, &child_age, &fee_bracket])?;
     let h = hierarchy.inner();
     let options = AssignOptions {
         snap_distance: snap,
