@@ -216,6 +216,15 @@ impl Hierarchy {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HierarchyError {
+    /// Building the hierarchy from a project's layers failed; names the layer files (the
+    /// error's own message names level, unit and feature).
+    #[error("{layers}: {error}")]
+    Layers {
+        /// The block layer and any upper-level layers, as the project names them.
+        layers: String,
+        /// What went wrong.
+        error: Box<HierarchyError>,
+    },
     /// A hierarchy needs at least one level.
     #[error("a hierarchy needs at least one level")]
     NoLevels,

@@ -1220,3 +1220,42 @@ fn upper_level_read_from_its_own_layer() {
     let err = parse(&bad, &file).unwrap_err();
     assert_eq!(invalid_key(&err), "hierarchy.upper[0].level", "{err}");
 }
+
+#[test]
+fn an_invalid_block_layer_is_named_by_validate_and_anonymize() {
+    let (dir, path, _) = template();
+    // Turn block feature 3 into a bow-tie.
+    let layer = dir.path().join("data/baubloecke.geojson");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&layer).unwrap()).unwrap();
+    let feature = &mut json["features"][3]["geometry"];
+    let first = feature["coordinates"][0][0].clone();
+    let first = if first[0].is_array() {
+        first[0].clone()
+    } else {
+        first
+    };
+    let (x, y) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
+    *feature = serde_json::json!({
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + 10.0, y + 10.0], [x + 10.0, y], [x, y + 10.0], [x, y]]],
+    });
+    std::fs::write(&layer, serde_json::to_vec(&json).unwrap()).unwrap();
+    let project = Project::load(&path).unwrap();
+
+    let outcome = validate_project(&project, &mut ()).unwrap();
+    assert!(!outcome.is_ok());
+    let error = outcome
+        .errors
+        .iter()
+        .find(|e| e.contains("feature 3"))
+        .unwrap_or_else(|| panic!("{:?}", outcome.errors));
+    assert!(error.contains("baubloecke.geojson"), "{error}");
+    assert!(error.contains("intersects itself"), "{error}");
+
+    let err = anonymize_project(&project, &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("baubloecke.geojson"), "{err}");
+    assert!(err.contains("feature 3"), "{err}");
+}

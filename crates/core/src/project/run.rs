@@ -140,10 +140,11 @@ pub fn validate_project(
         datasets: Vec::new(),
     };
     progress.start("reading the block layer and validating the hierarchy");
+    let label = hierarchy_label(project);
     let hierarchy = match read_hierarchy(project) {
         Ok((h, report)) => {
             out.warnings
-                .extend(report.warnings().map(|f| format!("hierarchy: {f}")));
+                .extend(report.warnings().map(|f| format!("{label}: {f}")));
             out.levels = h
                 .levels()
                 .iter()
@@ -154,9 +155,9 @@ pub fn validate_project(
         }
         Err(Error::Hierarchy(HierarchyError::Invalid { report })) => {
             out.errors
-                .extend(report.errors().map(|f| format!("hierarchy: {f}")));
+                .extend(report.errors().map(|f| format!("{label}: {f}")));
             out.warnings
-                .extend(report.warnings().map(|f| format!("hierarchy: {f}")));
+                .extend(report.warnings().map(|f| format!("{label}: {f}")));
             None
         }
         Err(e) => {
@@ -239,7 +240,7 @@ pub fn anonymize_project(
     progress: &mut dyn Progress,
 ) -> Result<AnonymizeOutcome, Error> {
     progress.start("reading the block layer");
-    let (hierarchy, _) = read_hierarchy(project)?;
+    let (hierarchy, _) = read_named_hierarchy(project)?;
     progress.finish();
     let table = match &project.geocoding {
         Some(_) => {
@@ -430,7 +431,7 @@ pub fn analyze_project(
         Some(s) => (&s.hierarchy, s.anonymized.tables()),
         None => {
             progress.start("reading the block layer and the protected tables");
-            let (hierarchy, _) = read_hierarchy(project)?;
+            let (hierarchy, _) = read_named_hierarchy(project)?;
             let rule = project.rules.frequency_rule();
             let tables = project
                 .datasets
@@ -516,6 +517,34 @@ fn reasons(by_reason: &BTreeMap<&'static str, usize>) -> String {
 
 /// Reads the block layer (and upper layers) in their CRS, transforms them into the project
 /// CRS and builds the hierarchy.
+/// How findings of the hierarchy name their files: `hierarchy <block layer>` and, when
+/// upper levels come from their own layers, `(<level>: <file>, ...)` (a finding's level and
+/// feature index then tell which layer it is in).
+fn hierarchy_label(project: &Project) -> String {
+    let h = &project.hierarchy;
+    let mut label = format!("hierarchy {}", h.source.path.display());
+    if !h.upper.is_empty() {
+        let upper: Vec<String> = h
+            .upper
+            .iter()
+            .map(|u| format!("{}: {}", u.level, u.source.path.display()))
+            .collect();
+        label.push_str(&format!(" ({})", upper.join(", ")));
+    }
+    label
+}
+
+/// [`read_hierarchy`] with a hierarchy error naming the project's layer files.
+fn read_named_hierarchy(project: &Project) -> Result<(Hierarchy, ValidationReport), Error> {
+    read_hierarchy(project).map_err(|e| match e {
+        Error::Hierarchy(error) => Error::Hierarchy(HierarchyError::Layers {
+            layers: hierarchy_label(project),
+            error: Box::new(error),
+        }),
+        other => other,
+    })
+}
+
 fn read_hierarchy(project: &Project) -> Result<(Hierarchy, ValidationReport), Error> {
     let h = &project.hierarchy;
     let spec = BlockLayerSpec {
