@@ -19,7 +19,7 @@
 //! records. The generator is timed apart (it is not quartier's cost).
 //!
 //! `district` writes the sample project of `quartier init` at district size (250,000
-//! residents on ~10,000 blocks, in the same office formats: Windows-1252 CSV with decimal
+//! residents on ~10,000 blocks, or `--residents N --blocks N`, in the same office formats: Windows-1252 CSV with decimal
 //! commas, Kita records by address, a house-coordinate table) for an end-to-end
 //! `quartier run`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -41,8 +41,8 @@ fn main() -> Result<(), Failure> {
     match args.first().map(String::as_str) {
         Some("stream") => stream(&args[1..]),
         Some("district") => {
-            let dir = args.get(1).ok_or("usage: scale district DIR")?;
-            district(PathBuf::from(dir))
+            let dir = args.get(1).ok_or("usage: scale district DIR [--residents N --blocks N]")?;
+            district(PathBuf::from(dir), &args[2..])
         }
         _ => Err("usage: scale stream [--records N] [--blocks N] [--chunk N] [--seed N] [--out DIR] [--count-only] | scale district DIR".into()),
     }
@@ -291,15 +291,21 @@ fn rayon_threads() -> String {
     })
 }
 
-/// Writes the district-sized sample project into `dir`.
-fn district(dir: PathBuf) -> Result<(), Failure> {
+/// Writes the sample project into `dir`: by default district-sized (250,000 residents on
+/// ~10,000 blocks, the configuration of the pipeline bench), or `--residents` on ~`--blocks`.
+fn district(dir: PathBuf, args: &[String]) -> Result<(), Failure> {
     let t = Instant::now();
-    let config = DemoConfig {
-        residents: 250_000,
-        columns: 130,
-        rows: 106,
-        quarters: 300,
-        districts: 8,
+    let config = if args.is_empty() {
+        DemoConfig {
+            residents: 250_000,
+            columns: 130,
+            rows: 106,
+            quarters: 300,
+            districts: 8,
+        }
+    } else {
+        let residents = arg(args, "--residents", 250_000)?;
+        town_config(arg(args, "--blocks", 10_000)?, residents as usize)
     };
     let files = quartier::init_project_with(&dir, 2024, &config)?;
     for f in &files {
