@@ -349,3 +349,56 @@ fn snapshot_of_the_composite_map_and_a_profile() {
             .contents
     );
 }
+
+/// Every profile's indicator ranks, against a brute-force count over the quarters (ties share
+/// a rank; 1 = worst by the criterion's direction, higher-is-worse without a criterion).
+#[test]
+fn profile_ranks_equal_a_brute_force_count() {
+    let f = fixture();
+    let report = render(f, &f.analysis, &ReportSpec::new("Musterstadt")).unwrap();
+    let table = &f.analysis.indicators;
+    for (u, id) in table.units.iter().enumerate() {
+        let page = report
+            .file(&format!("{}-{id}.html", table.level))
+            .unwrap_or_else(|| panic!("profile of {id} missing"));
+        let expected: Vec<String> = table
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let finite: Vec<f64> = c
+                    .values
+                    .iter()
+                    .filter_map(|v| v.value.filter(|x| x.is_finite()))
+                    .collect();
+                let x = c.values[u].value.filter(|x| x.is_finite())?;
+                let lower_is_worse = f.analysis.spec.criteria.iter().any(|k| {
+                    k.indicator == c.spec.name && k.direction == quartier::Direction::LowerIsWorse
+                });
+                let worse = finite
+                    .iter()
+                    .filter(|&&y| if lower_is_worse { y < x } else { y > x })
+                    .count();
+                Some(format!("{} von {}", 1 + worse, finite.len()))
+            })
+            .collect();
+        let found = rank_cells(&page.contents);
+        // The figure rows come in indicator order; other cells may lie between them.
+        let mut rest = found.iter();
+        for e in &expected {
+            assert!(
+                rest.any(|c| c == e),
+                "{id}: rank `{e}` not found in order in {found:?}"
+            );
+        }
+    }
+}
+
+/// The `r von n` cells of a page, in order.
+fn rank_cells(page: &str) -> Vec<String> {
+    page.split("<td class=\"num\">")
+        .skip(1)
+        .filter_map(|s| s.split("</td>").next())
+        .filter(|s| s.contains(" von "))
+        .map(str::to_owned)
+        .collect()
+}

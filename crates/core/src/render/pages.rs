@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::report::{
     BARS_WIDTH_PX, Classed, Ctx, LOCATOR_WIDTH_PX, LevelData, NO_VALUE_MARK, STRIP_WIDTH_PX,
-    SUPPRESSED_MARK, finite_values, level_label,
+    SUPPRESSED_MARK, level_label,
 };
 use super::view::{
     Bar, BarsView, Chrome, Fact, FigureRow, IndexView, Language, LocatorView, MapView, ProfileView,
@@ -329,8 +329,10 @@ impl<'a> Ctx<'a> {
         out
     }
 
-    /// Rank (1 = worst by the indicator's direction, else highest) of each unit's value.
-    pub(super) fn ranks(&self, column: &IndicatorColumn) -> Vec<Option<usize>> {
+    /// Rank (1 = worst by the indicator's direction, else highest) of a value among the
+    /// finite values of its column (`sorted`, ascending, as [`Classed`] holds them): one
+    /// more than the number of values worse than it, so ties share a rank.
+    pub(super) fn rank(&self, column: &IndicatorColumn, sorted: &[f64], x: f64) -> usize {
         let direction = self
             .input
             .analysis
@@ -339,22 +341,10 @@ impl<'a> Ctx<'a> {
             .iter()
             .find(|c| c.indicator == column.spec.name)
             .map_or(Direction::HigherIsWorse, |c| c.direction);
-        let values = finite_values(column);
-        values
-            .iter()
-            .map(|v| {
-                v.map(|x| {
-                    1 + values
-                        .iter()
-                        .flatten()
-                        .filter(|&&y| match direction {
-                            Direction::HigherIsWorse => y > x,
-                            Direction::LowerIsWorse => y < x,
-                        })
-                        .count()
-                })
-            })
-            .collect()
+        1 + match direction {
+            Direction::HigherIsWorse => sorted.len() - sorted.partition_point(|&y| y <= x),
+            Direction::LowerIsWorse => sorted.partition_point(|&y| y < x),
+        }
     }
 
     pub(super) fn profile(
@@ -565,7 +555,7 @@ impl<'a> Ctx<'a> {
             )),
             _ => None,
         };
-        let ranks = self.ranks(column);
+        let rank = value.map(|x| self.rank(column, &classed.finite, x));
         let n = classed.finite.len();
         let unit_of_measure = self.measure_unit(&column.spec.measure);
         let town = column.overall.filter(|x| x.is_finite());
@@ -584,7 +574,7 @@ impl<'a> Ctx<'a> {
             value: footnote.is_none().then(|| value.map(fmt)).flatten(),
             footnote,
             town: town.map_or_else(|| "–".to_owned(), fmt),
-            rank: ranks[u].map_or_else(|| "–".to_owned(), |r| self.of(r, n)),
+            rank: rank.map_or_else(|| "–".to_owned(), |r| self.of(r, n)),
             class: classed.classes[u]
                 .map_or_else(|| "–".to_owned(), |c| self.class_text(classed, c)),
             weight: self
