@@ -402,3 +402,36 @@ fn rank_cells(page: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// On a level with more units than `locator_max_units`, a profile's locator shows the unit
+/// among its parent's units: smaller pages, the same unit highlighted.
+#[test]
+fn locator_of_a_large_level_shows_the_parent_s_units() {
+    let f = fixture();
+    let whole = render(f, &f.analysis, &ReportSpec::new("Musterstadt")).unwrap();
+    let spec = ReportSpec {
+        locator_max_units: 5,
+        ..ReportSpec::new("Musterstadt")
+    };
+    let local = render(f, &f.analysis, &spec).unwrap();
+    let h = &f.town.hierarchy;
+    let level = h.level("quartier").unwrap();
+    let parents = h.units(level - 1);
+    for q in h.units(level) {
+        let path = format!("quartier-{}.html", q.id());
+        let (a, b) = (whole.file(&path).unwrap(), local.file(&path).unwrap());
+        let parent = parents[q.parent().unwrap()].id();
+        assert!(
+            a.contents
+                .contains(&format!("Lage von {} in Musterstadt", q.id())),
+            "{path}"
+        );
+        assert!(
+            b.contents
+                .contains(&format!("Lage von {} in {parent}", q.id())),
+            "{path}"
+        );
+        assert!(b.contents.contains("l-highlight"), "{path}");
+        assert!(b.contents.len() < a.contents.len(), "{path}");
+    }
+}

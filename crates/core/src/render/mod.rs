@@ -61,6 +61,11 @@ pub struct ReportSpec {
     /// [`IndicatorSpec::label`](crate::IndicatorSpec::label). [`ReportSpec::new`] fills in
     /// German labels of the seed's four indicators when the language is German.
     pub labels: BTreeMap<String, String>,
+    /// A profile's locator map draws every unit of the level up to this many units; a
+    /// level with more (a state's 15,000 quarters) draws the highlighted unit among the
+    /// units of its parent (its Ortsteil), so that a profile stays small and each locator
+    /// costs the siblings, not the whole level. Default 500.
+    pub locator_max_units: usize,
 }
 
 impl ReportSpec {
@@ -88,6 +93,7 @@ impl ReportSpec {
             indicator_classification: Classification::Quantiles { k: 5 },
             map_width_px: 860.0,
             finer_levels: true,
+            locator_max_units: 500,
             labels,
         }
     }

@@ -12,6 +12,7 @@ use super::view::{
 };
 use crate::anonymize::{LayerKind, TOTAL};
 use crate::classify::Classification;
+use crate::hierarchy::Unit;
 use crate::indicator::{IndicatorColumn, ValueStatus};
 use crate::rank::{
     Aggregation, Direction, Exclusion, MissingPolicy, Normalization, Selection, Weighting,
@@ -501,27 +502,49 @@ impl<'a> Ctx<'a> {
             subtitle: subtitle.join(" · "),
             facts,
             callout,
-            locator: LocatorView {
-                id_prefix: "l-".to_owned(),
-                units: self
-                    .shapes
-                    .level(self.input.hierarchy, self.level)
-                    .collect(),
-                highlight: u,
-                width_px: LOCATOR_WIDTH_PX,
-                description: format!(
-                    "{} {} {} {}",
-                    self.t("Lage von", "Location of"),
-                    unit.id(),
-                    self.t("in", "in"),
-                    self.spec.title
-                ),
-            },
+            locator: self.locator(u),
             figures,
             age,
             sources: self.sources(),
             method: self.method(),
             index_href: "index.html".to_owned(),
+        }
+    }
+
+    /// The locator of unit `u`: among all units of the level, or, on a level of more than
+    /// `spec.locator_max_units` units, among the units of its parent.
+    fn locator(&self, u: usize) -> LocatorView<'a> {
+        let h = self.input.hierarchy;
+        let all = h.units(self.level);
+        let parent = all.get(u).and_then(Unit::parent);
+        let (members, context) = match parent {
+            Some(p) if all.len() > self.spec.locator_max_units => {
+                let members: Vec<usize> = (0..all.len())
+                    .filter(|&i| all[i].parent() == Some(p))
+                    .collect();
+                let context = h
+                    .units(self.level.saturating_sub(1))
+                    .get(p)
+                    .map_or_else(|| self.spec.title.clone(), |p| self.unit_title(p));
+                (members, context)
+            }
+            _ => ((0..all.len()).collect(), self.spec.title.clone()),
+        };
+        LocatorView {
+            id_prefix: "l-".to_owned(),
+            units: members
+                .iter()
+                .map(|&i| self.shapes.get(h, self.level, i))
+                .collect(),
+            highlight: members.iter().position(|&i| i == u).unwrap_or(usize::MAX),
+            width_px: LOCATOR_WIDTH_PX,
+            description: format!(
+                "{} {} {} {context}",
+                self.t("Lage von", "Location of"),
+                all.get(u)
+                    .map_or_else(String::new, |unit| unit.id().to_string()),
+                self.t("in", "in"),
+            ),
         }
     }
 

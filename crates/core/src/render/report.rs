@@ -215,7 +215,7 @@ impl Shapes {
     }
 
     /// The map shape of unit `u` of level `l`.
-    fn get<'a>(&'a self, h: &'a Hierarchy, l: usize, u: usize) -> &'a MultiPolygon<f64> {
+    pub(super) fn get<'a>(&'a self, h: &'a Hierarchy, l: usize, u: usize) -> &'a MultiPolygon<f64> {
         match self.levels.get(l).and_then(Option::as_ref) {
             Some(shapes) => &shapes[u],
             None => h.units(l)[u].geometry(),
