@@ -129,7 +129,7 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
             analysis.ranking.ranked(),
             analysis.indicators.level,
             selected.len(),
-            selected.join(", ")
+            super::id_list(&selected, 20)
         );
         if let Some(m) = &analysis.moran {
             eprintln!(

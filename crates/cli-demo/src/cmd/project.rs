@@ -224,7 +224,7 @@ pub fn pipeline(
                 a.ranked,
                 a.level,
                 a.selected.len(),
-                a.selected.join(", ")
+                super::id_list(&a.selected, 20)
             );
             if let Some(index) = &a.index {
                 eprintln!("open the report: {}", index.display());
