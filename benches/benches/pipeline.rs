@@ -24,13 +24,7 @@ use quartier_benches::write_block_layer;
 
 /// A town of 250k residents on ~10k blocks.
 fn scaled() -> DemoConfig {
-    DemoConfig {
-        residents: 250_000,
-        columns: 130,
-        rows: 106,
-        quarters: 300,
-        districts: 8,
-    }
+    quartier_benches::district()
 }
 
 fn records(town: &DemoTown) -> usize {

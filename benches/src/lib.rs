@@ -3,7 +3,19 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use quartier::{BlockFeature, BlockLayerSpec};
+use quartier::{BlockFeature, BlockLayerSpec, DemoConfig};
+
+/// The district of DESIGN.md's targets: 250,000 residents on ~10,000 blocks (a 130 × 106
+/// lattice), 300 quarters in 8 districts.
+pub fn district() -> DemoConfig {
+    DemoConfig {
+        residents: 250_000,
+        columns: 130,
+        rows: 106,
+        quarters: 300,
+        districts: 8,
+    }
+}
 
 /// Writes `blocks` as a GeoJSON `FeatureCollection`, one `MultiPolygon` feature per block and
 /// line, with the block's ids under the id fields of `spec` (top level first) as properties.

@@ -296,13 +296,7 @@ fn rayon_threads() -> String {
 fn district(dir: PathBuf, args: &[String]) -> Result<(), Failure> {
     let t = Instant::now();
     let config = if args.is_empty() {
-        DemoConfig {
-            residents: 250_000,
-            columns: 130,
-            rows: 106,
-            quarters: 300,
-            districts: 8,
-        }
+        quartier_benches::district()
     } else {
         let residents = arg(args, "--residents", 250_000)?;
         town_config(arg(args, "--blocks", 10_000)?, residents as usize)
