@@ -45,6 +45,8 @@ fn bench(c: &mut Criterion) {
         analysis: &analysis,
         catalogue: &catalogue,
         protocol: Some(protocol),
+        monitoring: None,
+        release: None,
     };
     let report_spec = ReportSpec::new("Musterstadt");
 

@@ -5,6 +5,8 @@
 //! cargo run --release -p quartier-benches --bin scale -- stream --records 18000000 --blocks 500000
 //! cargo run --release -p quartier-benches --bin scale -- district /tmp/district   # then:
 //! /usr/bin/time -v target/release/quartier run /tmp/district/project.toml
+//! cargo run --release -p quartier-benches --bin scale -- district /tmp/d3 --over-time
+//! /usr/bin/time -v target/release/quartier run /tmp/d3/project.toml  # three dates
 //! ```
 //!
 //! `stream` builds a Musterstadt-style hierarchy of about `--blocks` blocks (the demo
@@ -41,7 +43,7 @@ fn main() -> Result<(), Failure> {
     match args.first().map(String::as_str) {
         Some("stream") => stream(&args[1..]),
         Some("district") => {
-            let dir = args.get(1).ok_or("usage: scale district DIR [--residents N --blocks N]")?;
+            let dir = args.get(1).ok_or("usage: scale district DIR [--residents N --blocks N] [--over-time]")?;
             district(PathBuf::from(dir), &args[2..])
         }
         _ => Err("usage: scale stream [--records N] [--blocks N] [--chunk N] [--seed N] [--out DIR] [--count-only] | scale district DIR".into()),
@@ -292,16 +294,29 @@ fn rayon_threads() -> String {
 }
 
 /// Writes the sample project into `dir`: by default district-sized (250,000 residents on
-/// ~10,000 blocks, the configuration of the pipeline bench), or `--residents` on ~`--blocks`.
+/// ~10,000 blocks, the configuration of the pipeline bench), or `--residents` on ~`--blocks`;
+/// with `--over-time` the monitoring project of three reference dates.
 fn district(dir: PathBuf, args: &[String]) -> Result<(), Failure> {
     let t = Instant::now();
+    let over_time = args.iter().any(|a| a == "--over-time");
+    let args: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--over-time")
+        .cloned()
+        .collect();
+    let args = args.as_slice();
     let config = if args.is_empty() {
         quartier_benches::district()
     } else {
         let residents = arg(args, "--residents", 250_000)?;
         town_config(arg(args, "--blocks", 10_000)?, residents as usize)
     };
-    let files = quartier::init_project_with(&dir, 2024, &config)?;
+    // `--over-time`: three reference dates (2022–2024), the last on a re-cut block layer.
+    let files = if over_time {
+        quartier::init_project_over_time(&dir, 2024, &config)?
+    } else {
+        quartier::init_project_with(&dir, 2024, &config)?
+    };
     for f in &files {
         let size = std::fs::metadata(f).map_or(0, |m| m.len());
         println!("{} ({:.1} MiB)", f.display(), size as f64 / 1048576.0);

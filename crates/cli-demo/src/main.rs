@@ -59,6 +59,11 @@ enum Command {
     /// Both phases: anonymize, then analyze.
     #[command(after_help = "Example:\n  quartier run project.toml --json")]
     Run(cmd::project::ProjectArgs),
+    /// Sign off a protected table for the dataset's owner office (after anonymize).
+    #[command(
+        after_help = "Example:\n  quartier release project.toml --dataset kita --office Jugendamt --comment \"geprüft\"\n\nRecords the sign-off (with the table's SHA-256) in [outputs] protected/releases.json; indicators reading a dataset without a current sign-off are drafts in the report."
+    )]
+    Release(cmd::release::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +85,7 @@ fn main() -> ExitCode {
         Command::Anonymize(args) => project_result(cmd::project::pipeline(&args, q, true, false)),
         Command::Analyze(args) => project_result(cmd::project::pipeline(&args, q, false, true)),
         Command::Run(args) => project_result(cmd::project::pipeline(&args, q, true, true)),
+        Command::Release(args) => project_result(cmd::release::run(&args)),
     };
     fn project_result(r: Result<(), Failure>) -> anyhow::Result<()> {
         match r {

@@ -683,6 +683,48 @@ pub struct AnonymizeProtocol {
     /// ([`Anonymized::add_geocoding`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub geocoding: Vec<GeocodingReport>,
+    /// For a reference date counted on an earlier block layer: the crosswalk to the current
+    /// layer and the re-aggregated cells that are estimated ([`Anonymized::set_crosswalk`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crosswalk: Option<CrosswalkReport>,
+}
+
+/// How an earlier block layer was linked to the current one, and which cells of the tables
+/// re-aggregated onto the current units are estimated (not exact): block ids and counts of
+/// links only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrosswalkReport {
+    /// The earlier layer's file name.
+    pub from_layer: String,
+    /// The current layer's file name.
+    pub to_layer: String,
+    /// The level the tables were re-aggregated on (the ranking level).
+    pub level: String,
+    /// Links from old to new blocks.
+    pub links: usize,
+    /// Links weighted by address points.
+    pub by_addresses: usize,
+    /// Links weighted by area (old blocks without an address point): estimates.
+    pub by_area: usize,
+    /// Old blocks that went whole into one new block.
+    pub exact_blocks: usize,
+    /// Old blocks in all.
+    pub old_blocks: usize,
+    /// Every estimated re-aggregated cell: dataset, level, unit id, category.
+    pub estimated: Vec<EstimatedCell>,
+}
+
+/// One estimated cell of a re-aggregated table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EstimatedCell {
+    /// The dataset.
+    pub dataset: String,
+    /// The level (layer) of the current hierarchy.
+    pub layer: String,
+    /// The unit's id in the current layer.
+    pub unit_id: String,
+    /// The category label or `total`.
+    pub category: String,
 }
 
 /// How the addresses of one dataset were geocoded: counts by stage, never an address.
@@ -957,6 +999,47 @@ impl AnonymizeProtocol {
                 d.suppression_rounds
             )?;
         }
+        if let Some(c) = &self.crosswalk {
+            writeln!(s, "\n## Crosswalk to the current block layer\n")?;
+            writeln!(
+                s,
+                "These tables are counted on the block layer `{}`. For the monitoring over time \
+                 they are re-aggregated onto the units of `{}` of the current layer `{}` through \
+                 a crosswalk: {} links from {} old blocks ({} went whole into one new block); \
+                 {} links weighted by address points, {} by area (blocks without an address; \
+                 estimates).\n",
+                md(&c.from_layer),
+                md(&c.level),
+                md(&c.to_layer),
+                c.links,
+                c.old_blocks,
+                c.exact_blocks,
+                c.by_addresses,
+                c.by_area
+            )?;
+            if c.estimated.is_empty() {
+                writeln!(s, "Every re-aggregated cell is exact.")?;
+            } else {
+                writeln!(
+                    s,
+                    "{} re-aggregated cells are estimated (an old unit split between new units, \
+                     or an area weight):\n",
+                    c.estimated.len()
+                )?;
+                writeln!(s, "| dataset | layer | unit | category |")?;
+                writeln!(s, "|---|---|---|---|")?;
+                for e in &c.estimated {
+                    writeln!(
+                        s,
+                        "| {} | {} | {} | {} |",
+                        md(&e.dataset),
+                        md(&e.layer),
+                        md(&e.unit_id),
+                        md(&e.category)
+                    )?;
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -999,6 +1082,11 @@ impl Anonymized {
     /// Sets the dataset catalogue printed in the protocol.
     pub fn set_catalogue(&mut self, catalogue: Vec<DatasetEntry>) {
         self.protocol.catalogue = catalogue;
+    }
+
+    /// Records the crosswalk of an earlier block layer to the current one in the protocol.
+    pub fn set_crosswalk(&mut self, report: CrosswalkReport) {
+        self.protocol.crosswalk = Some(report);
     }
 
     /// Records how the addresses of `kind`'s dataset were geocoded. Unmatched records are
@@ -1201,6 +1289,7 @@ pub fn anonymize_counts(
             datasets,
             catalogue: Vec::new(),
             geocoding: Vec::new(),
+            crosswalk: None,
         },
     })
 }

@@ -2,15 +2,18 @@
 
 use crate::assign::AssignError;
 use crate::classify::ClassifyError;
+use crate::crosswalk::CrosswalkError;
 use crate::crs::CrsError;
 use crate::disclosure::DisclosureError;
 use crate::hierarchy::HierarchyError;
 use crate::indicator::IndicatorError;
 use crate::io::IoError;
 use crate::rank::RankError;
+use crate::release::ReleaseError;
 use crate::render::RenderError;
 use crate::spatial::SpatialError;
 use crate::table::TableError;
+use crate::trend::TrendError;
 
 /// Any error of quartier; each module's own error converts into it with `?`.
 ///
@@ -43,6 +46,9 @@ pub enum Error {
     /// Ranking units (normalization, composite, selection, uncertainty) failed.
     #[error(transparent)]
     Rank(#[from] RankError),
+    /// Signing off a protected table or reading the release file failed.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
     /// Computing class breaks failed.
     #[error(transparent)]
     Classify(#[from] ClassifyError),
@@ -55,4 +61,21 @@ pub enum Error {
     /// Parsing a CRS, transforming coordinates or a CRS plausibility check failed.
     #[error(transparent)]
     Crs(#[from] CrsError),
+    /// Building a crosswalk between block layers or re-aggregating tables across it failed.
+    #[error(transparent)]
+    Crosswalk(#[from] CrosswalkError),
+    /// Computing trends over reference dates failed.
+    #[error(transparent)]
+    Trend(#[from] TrendError),
+    /// A step of one reference date of a monitoring project failed: the date, the block
+    /// layer of that date where it matters, and what went wrong.
+    #[error("reference date {date}{}: {error}", layer.as_ref().map(|l| format!(", block layer {}", l.display())).unwrap_or_default())]
+    ReferenceDate {
+        /// The reference date (`YYYY-MM-DD`).
+        date: String,
+        /// The block layer of that date, where the error concerns it.
+        layer: Option<std::path::PathBuf>,
+        /// What went wrong.
+        error: Box<Error>,
+    },
 }

@@ -13,6 +13,7 @@ mod anonymize;
 mod assign;
 mod catalogue;
 mod classify;
+mod crosswalk;
 mod crs;
 mod demo;
 mod disclosure;
@@ -26,16 +27,18 @@ mod point_counts;
 mod project;
 mod rank;
 mod records;
+mod release;
 mod render;
 mod spatial;
 mod table;
+mod trend;
 
 // One `pub use` line per module; each module owns its line.
 pub use analysis::{Analysis, AnalysisSpec, CriterionSpec, SpatialSpec, UnitLisa, analyze};
 pub use anonymize::{
-    AnonymizeProtocol, AnonymizeSpec, Anonymized, AuditSummary, DatasetReport, GeocodingReport,
-    GroupingInfo, InputSource, LayerCells, LayerKind, Parameters, ProtectedRow, ProtectedTables,
-    Software, anonymize, anonymize_counts,
+    AnonymizeProtocol, AnonymizeSpec, Anonymized, AuditSummary, CrosswalkReport, DatasetReport,
+    EstimatedCell, GeocodingReport, GroupingInfo, InputSource, LayerCells, LayerKind, Parameters,
+    ProtectedRow, ProtectedTables, Software, anonymize, anonymize_counts,
 };
 #[doc(hidden)]
 pub use assign::synthetic::{synthetic_blocks, synthetic_points};
@@ -47,8 +50,15 @@ pub use catalogue::DatasetEntry;
 pub use classify::{
     Breaks, Classification, ClassifyError, DEFAULT_STD_MULTIPLES, class_breaks, fisher_jenks_naive,
 };
+pub use crosswalk::{
+    Crosswalk, CrosswalkError, CrosswalkLink, CrosswalkMethod, IdSchemeReason, LevelLink,
+    LinkProblem, MIN_OVERLAP_M2, MIN_OVERLAP_SHARE, Reaggregated, reaggregate,
+};
 pub use crs::{Crs, CrsError, check_plausible, transform_in_place};
-pub use demo::{DemoConfig, DemoTown, Planted, musterstadt, musterstadt_with};
+pub use demo::{
+    DemoConfig, DemoTimeline, DemoTown, DemoYear, Planted, init_monitoring_project,
+    init_project_over_time, musterstadt, musterstadt_timeline, musterstadt_with,
+};
 pub use disclosure::{
     AUDIT_TOLERANCE, Additivity, AuditReport, CellAudit, CellKey, CellStatus, DisclosureError,
     FrequencyRule, Grouping, IntervalKind, Layer, LinkedTables, MagnitudeProblem, MagnitudeRule,
@@ -57,6 +67,7 @@ pub use disclosure::{
 pub use disclosure::{
     IntervalPhase, Protection, SecondaryOptions, SecondarySummary, protect, secondary_suppression,
 };
+pub use disclosure::{LayerCounts, LayerModel, LayerProtection, LayerSummary, protect_layers};
 pub use error::Error;
 pub use geocode::{
     Address, AddressTable, GeoMatch, GeocodeOptions, GeocodeSummary, HouseCoordinate, HouseNumber,
@@ -103,17 +114,19 @@ pub use io::{
     ProtectedCsvProblem, read_protected_csv, sha256_file, write_anonymized, write_grouping_csv,
     write_protected_csv, write_protected_csv_to, write_protocol_json, write_protocol_markdown,
 };
+pub use io::{read_crosswalk_csv, write_crosswalk_csv};
 pub use io::{write_assignment_csv, write_counts_csv, write_counts_csv_to};
-pub use io::{write_ranking_csv, write_ranking_json};
+pub use io::{write_ranking_csv, write_ranking_json, write_trends_csv};
 pub use pipeline::{
     BlockCounts, Counts, DatasetCounts, DatasetProtocol, Protocol, RecordCounter, count_records,
 };
 pub use point_counts::{PointCell, PointCounts, protect_points};
 pub use project::{
-    AnalyzeOutcome, AnonymizeOutcome, CsvFormat, Dataset, DatasetOutcome, Field, FieldUse,
-    Geocoding, HierarchySource, Outputs, Progress, Project, ProjectError, Rules, RunOutcome,
-    Sensitivity, TEMPLATE, UpperLevel, ValidateOutcome, analyze_project, anonymize_project,
-    init_project, init_project_with, run_project, validate_project,
+    AnalyzeOutcome, AnonymizeOutcome, CsvFormat, Dataset, DatasetOutcome, DateOutcome, DatedFile,
+    EarlierLayer, Field, FieldUse, Geocoding, HierarchySource, Outputs, Progress, Project,
+    ProjectError, Rules, RunOutcome, Sensitivity, TEMPLATE, UpperLevel, ValidateOutcome,
+    analyze_project, anonymize_project, anonymize_project_at, init_project, init_project_with,
+    run_project, validate_project,
 };
 pub use rank::{
     Aggregation, Criterion, Direction, Driver, DynamicsClass, Exclusion, IMD_2019_DOMAIN_WEIGHTS,
@@ -122,9 +135,14 @@ pub use rank::{
     UncertaintySpec, Weighting, berlin_mss, imd, rank, rank_uncertainty,
 };
 pub use records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
+pub use release::{
+    RELEASES_FILE, ReleaseError, ReleaseState, Releases, SignOff, SignOffState, SignOffStatus,
+    release_project, release_state, today,
+};
 pub use render::{
-    AttributeColumn, AttributeLayer, AttributeValues, Language, LayerStyle, RenderError, Report,
-    ReportFile, ReportInput, ReportSpec, StyleClass, render_report,
+    AttributeColumn, AttributeLayer, AttributeValues, ChangeView, DynamicsView, Language,
+    LayerStyle, MonitoringView, ReleaseView, RenderError, Report, ReportFile, ReportInput,
+    ReportSpec, SeriesView, SignoffView, StyleClass, render_report,
 };
 pub use spatial::{
     Contiguity, LocalMoran, Moran, PermutationTest, Quadrant, SpatialError, Weights, contiguity,
@@ -133,6 +151,11 @@ pub use spatial::{
 pub use table::{
     CategorySet, CountTable, CountTables, TableError, age_group, aggregate,
     child_support_age_group, count_blocks, fee_bracket_category,
+};
+
+pub use trend::{
+    Change, ChangeKind, ChangeReason, DEFAULT_MIN_RANK_CHANGE, IndicatorSeries, IndicatorTrend,
+    TrendError, TrendInput, TrendSpec, Trends, trends,
 };
 
 /// The README's Rust example, compiled as a doctest so that it cannot drift from the API.

@@ -46,6 +46,8 @@ fn render(f: &Fixture, analysis: &Analysis, spec: &ReportSpec) -> Result<Report,
         analysis,
         catalogue: &catalogue,
         protocol: Some(protocol),
+        monitoring: None,
+        release: None,
     };
     render_report(&input, spec)
 }

@@ -146,6 +146,8 @@ pub fn _report(
             analysis: &analysis,
             catalogue: &catalogue,
             protocol: Some(&tables.protocol),
+            monitoring: None,
+            release: None,
         };
         let mut report_spec = quartier::ReportSpec::new(title);
         if english {

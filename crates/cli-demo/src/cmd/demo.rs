@@ -15,18 +15,27 @@ pub struct Args {
     /// Output folder (created if missing; files in it are replaced atomically).
     #[arg(long, value_name = "DIR", default_value = "quartier-demo")]
     out: PathBuf,
-    /// Seed of the synthetic town; the same seed gives byte-identical outputs.
-    #[arg(long, value_name = "N", default_value_t = 2019)]
-    seed: u64,
+    /// Seed of the synthetic town; the same seed gives byte-identical outputs
+    /// [default: 2019; 2024 with --over-time, the sample monitoring project's].
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// Write the report (maps, profiles, index) in English instead of German.
     #[arg(long)]
     english: bool,
+    /// Musterstadt over three years (2022–2024; residents moved, one district re-cut in
+    /// 2024): write it as a monitoring project into the output folder and run the project.
+    #[arg(long)]
+    over_time: bool,
 }
 
 /// Runs `quartier demo`.
 pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
+    if args.over_time {
+        return over_time(args, args.seed.unwrap_or(2024), quiet);
+    }
+    let seed = args.seed.unwrap_or(2019);
     let bar = progress::step(quiet, "generating Musterstadt");
-    let town = quartier::musterstadt(args.seed)?;
+    let town = quartier::musterstadt(seed)?;
     progress::done(&bar);
 
     let bar = progress::step(quiet, "anonymizing: assign, count, suppress, audit");
@@ -36,7 +45,7 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
     let mut anonymized = quartier::anonymize(&town.records, &town.hierarchy, &spec)?;
     anonymized.add_input(InputSource::Generated {
         name: "musterstadt".to_owned(),
-        seed: args.seed,
+        seed,
     });
     progress::done(&bar);
 
@@ -80,6 +89,8 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
         analysis: &analysis,
         catalogue: &catalogue,
         protocol: Some(protocol),
+        monitoring: None,
+        release: None,
     };
     let mut report_spec = quartier::ReportSpec::new("Musterstadt");
     if args.english {
@@ -104,7 +115,7 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
             .enumerate()
             .map(|(l, name)| format!("{} {name}", h.units(l).len()))
             .collect();
-        eprintln!("Musterstadt, seed {}: {}", args.seed, sizes.join(", "));
+        eprintln!("Musterstadt, seed {seed}: {}", sizes.join(", "));
         eprint!("{}", protocol.records());
         for d in &protocol.datasets {
             let (primary, secondary) = d
@@ -129,7 +140,7 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
             analysis.ranking.ranked(),
             analysis.indicators.level,
             selected.len(),
-            super::id_list(&selected, 20)
+            super::id_list(&selected, 20, "ranking.csv")
         );
         if let Some(m) = &analysis.moran {
             eprintln!(
@@ -143,5 +154,75 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
         }
     }
     println!("{}", args.out.display());
+    Ok(())
+}
+
+/// Spinners on stderr for the library's steps.
+struct Steps {
+    quiet: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl quartier::Progress for Steps {
+    fn start(&mut self, step: &str) {
+        self.bar = Some(progress::step(self.quiet, step));
+    }
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            progress::done(&bar);
+        }
+    }
+}
+
+/// `quartier demo --over-time`: Musterstadt on three reference dates written as a
+/// monitoring project (`project.toml` and `data/` in the output folder), then run like
+/// `quartier run`.
+fn over_time(args: &Args, seed: u64, quiet: bool) -> anyhow::Result<()> {
+    let bar = progress::step(quiet, "generating Musterstadt over three years");
+    let files =
+        quartier::init_project_over_time(&args.out, seed, &quartier::DemoConfig::default())?;
+    progress::done(&bar);
+    let file = args.out.join("project.toml");
+    let mut project = quartier::Project::load(&file)?;
+    if args.english {
+        project.language = quartier::Language::English;
+    }
+    let mut steps = Steps { quiet, bar: None };
+    let outcome = quartier::run_project(&project, true, true, &mut steps)?;
+    if !quiet {
+        eprintln!(
+            "Musterstadt over {}, seed {}: {} project files in {}",
+            project.dates.join(", "),
+            seed,
+            files.len(),
+            args.out.display()
+        );
+        if let Some(a) = &outcome.anonymize {
+            eprintln!(
+                "anonymize: audit {}, {} suppressed cells",
+                if a.audit_passed { "passed" } else { "FAILED" },
+                a.suppressed_cells
+            );
+        }
+        if let Some(a) = &outcome.analyze {
+            eprintln!(
+                "ranking of {} {}: {} selected as disadvantaged: {}",
+                a.ranked,
+                a.level,
+                a.selected.len(),
+                super::id_list(&a.selected, 20, "ranking.csv")
+            );
+            if !a.changed.is_empty() {
+                eprintln!(
+                    "what changed: {}",
+                    super::id_list(&a.changed, 20, "trends.csv")
+                );
+            }
+            if let Some(index) = &a.index {
+                eprintln!("open the report: {}", index.display());
+            }
+        }
+    }
+    println!("{}", file.display());
     Ok(())
 }

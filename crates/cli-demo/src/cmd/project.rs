@@ -17,6 +17,10 @@ pub struct InitArgs {
     /// The folder of the new project (created if missing).
     #[arg(value_name = "DIR")]
     dir: PathBuf,
+    /// A monitoring project instead: the sample data on three reference dates (2022–2024,
+    /// residents moved, one district's blocks re-cut in 2024).
+    #[arg(long)]
+    over_time: bool,
 }
 
 /// Arguments of the commands that read a project file.
@@ -28,6 +32,10 @@ pub struct ProjectArgs {
     /// Print a machine-readable JSON summary on stdout.
     #[arg(long)]
     json: bool,
+    /// `anonymize` only: run this one reference date of a project over several dates
+    /// (default: every date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
 }
 
 /// What a command ended with: `Ok` = exit 0, `Findings` = exit 1 (problems in the data),
@@ -86,7 +94,11 @@ fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 
 /// Runs `quartier init`.
 pub fn init(args: &InitArgs, quiet: bool) -> Result<(), Failure> {
-    let files = quartier::init_project(&args.dir)?;
+    let files = if args.over_time {
+        quartier::init_monitoring_project(&args.dir)?
+    } else {
+        quartier::init_project(&args.dir)?
+    };
     if !quiet {
         eprintln!(
             "a template project with sample data ({} files) is in {}",
@@ -175,8 +187,25 @@ pub fn pipeline(
 ) -> Result<(), Failure> {
     let project = load(&args.project)?;
     let mut bars = Bars { quiet, bar: None };
-    let outcome = quartier::run_project(&project, anonymize, analyze, &mut bars)?;
-    let (sealed, analysis) = (outcome.anonymize, outcome.analyze);
+    let (sealed, analysis) = match &args.date {
+        None => {
+            let outcome = quartier::run_project(&project, anonymize, analyze, &mut bars)?;
+            (outcome.anonymize, outcome.analyze)
+        }
+        Some(date) if anonymize && !analyze => (
+            Some(quartier::anonymize_project_at(
+                &project,
+                Some(date),
+                &mut bars,
+            )?),
+            None,
+        ),
+        Some(_) => {
+            return Err(Failure::Usage(anyhow::anyhow!(
+                "--date applies to `quartier anonymize` only; `analyze` and `run` take every reference date"
+            )));
+        }
+    };
     let command = match (anonymize, analyze) {
         (true, true) => "run",
         (true, false) => "anonymize",
@@ -211,11 +240,27 @@ pub fn pipeline(
                     );
                 }
             }
+            for d in &s.earlier {
+                eprintln!(
+                    "{}: {} cells suppressed{}; protected tables in {}",
+                    d.date,
+                    d.suppressed_cells,
+                    if d.estimated_cells > 0 {
+                        format!(
+                            ", {} cells estimated through the crosswalk",
+                            d.estimated_cells
+                        )
+                    } else {
+                        String::new()
+                    },
+                    project.protected_dir(&d.date).display()
+                );
+            }
             eprintln!(
                 "audit {}; {} cells suppressed; protected tables in {}",
                 if s.audit_passed { "passed" } else { "FAILED" },
                 s.suppressed_cells,
-                project.outputs.protected.display()
+                project.protected_dir(&s.reference_date).display()
             );
         }
         if let Some(a) = &analysis {
@@ -224,8 +269,17 @@ pub fn pipeline(
                 a.ranked,
                 a.level,
                 a.selected.len(),
-                super::id_list(&a.selected, 20)
+                super::id_list(&a.selected, 20, "ranking.csv")
             );
+            if a.dates.len() > 1 {
+                eprintln!(
+                    "trends {} → {}: {} units to look at: {}",
+                    a.dates.first().map_or("", String::as_str),
+                    a.dates.last().map_or("", String::as_str),
+                    a.changed.len(),
+                    super::id_list(&a.changed, 20, "trends.csv")
+                );
+            }
             if let Some(index) = &a.index {
                 eprintln!("open the report: {}", index.display());
             }

@@ -5,9 +5,12 @@
 //! records and child-support cases, so that every feature of quartier runs with no data of
 //! one's own. The same seed gives the identical town; another seed another town.
 //!
-//! See [`musterstadt`] for how the town is made.
+//! See [`musterstadt`] for how the town is made, and [`musterstadt_timeline`] for the same
+//! town over several years (monitoring over time).
 
 mod layout;
+mod timeline;
+mod timeline_project;
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
@@ -22,6 +25,9 @@ use crate::hierarchy::{
 use crate::records::{ChildSupportCase, KitaRecord, Position, RecordKind, Records, Resident};
 
 use layout::{Block, Layout, LayoutParams, Pt};
+
+pub use timeline::{DemoTimeline, DemoYear, musterstadt_timeline};
+pub use timeline_project::{init_monitoring_project, init_project_over_time};
 
 /// The id of the demo town.
 const GEMEINDE_ID: &str = "05758999";
@@ -366,6 +372,11 @@ pub fn musterstadt(seed: u64) -> Result<DemoTown, Error> {
 ///
 /// As [`musterstadt`].
 pub fn musterstadt_with(seed: u64, config: &DemoConfig) -> Result<DemoTown, Error> {
+    generate(seed, config).map(|(town, _, _)| town)
+}
+
+/// [`musterstadt_with`] with the layout and the ids it was made of (for the timeline).
+fn generate(seed: u64, config: &DemoConfig) -> Result<(DemoTown, Layout, Town), Error> {
     let mut rng = Pcg64::seed_from_u64(seed);
     let layout = layout::generate(
         &mut rng,
@@ -392,7 +403,7 @@ pub fn musterstadt_with(seed: u64, config: &DemoConfig) -> Result<DemoTown, Erro
     );
     let (records, planted) = population(&mut rng, config, &layout, &town, &deprivation);
     let groupings = vec![school_districts(&hierarchy)?];
-    Ok(DemoTown {
+    let demo = DemoTown {
         hierarchy,
         records,
         deprivation,
@@ -400,7 +411,8 @@ pub fn musterstadt_with(seed: u64, config: &DemoConfig) -> Result<DemoTown, Erro
         validation,
         groupings,
         planted,
-    })
+    };
+    Ok((demo, layout, town))
 }
 
 /// The school districts: [`DemoTown::SCHOOL_DISTRICTS`] vertical stripes of equal width over
@@ -806,41 +818,87 @@ fn population(
             // ok: draw returns an index below 100, which fits in u8.
             let age = u8::try_from(draw(rng, &age_tables[q])).unwrap_or(u8::MAX);
             residents.push(Resident { position, age });
-            if (1..=5).contains(&age) {
-                let attend = if age < 3 { 0.5 } else { 0.93 } - 0.2 * d;
-                if rng.random_bool(attend.clamp(0.0, 1.0)) {
-                    let bracket = draw(rng, &fee_tables[q]) + 1;
-                    kita.push(KitaRecord {
-                        position,
-                        child_age: age,
-                        fee_bracket: u8::try_from(bracket).unwrap_or(u8::MAX),
-                    });
-                }
-            }
-            if age < 12 && rng.random_bool((0.03 + 0.22 * d).clamp(0.0, 1.0)) {
-                child_support.push(ChildSupportCase {
-                    position,
-                    child_age: age,
-                });
-            }
+            child_records(
+                rng,
+                (position, age),
+                d,
+                &fee_tables[q],
+                &mut kita,
+                &mut child_support,
+            );
         }
     }
 
     // Planted problem records, appended to each list.
-    let mut planted: [Planted; 3] = Default::default();
-    let counts: [(usize, usize, usize, usize); 3] = [(12, 10, 3, 5), (2, 2, 1, 2), (2, 2, 1, 2)];
-    let street: Vec<(Pt, Pt)> = layout
+    let street = street_edges(layout);
+    let planted = plant(
+        rng,
+        (&layout.shared_edges, &street),
+        &mut residents,
+        &mut kita,
+        &mut child_support,
+    );
+    (Records::new(residents, kita, child_support), planted)
+}
+
+/// The Kita fee record and the child-support case of one resident (a child), if any: the
+/// generator's rules for a resident at `position` of age `age` in a quarter of deprivation
+/// `d` with the fee bracket table `fee_table` ([`fee_table`]).
+fn child_records(
+    rng: &mut Pcg64,
+    (position, age): (Option<Position>, u8),
+    d: f64,
+    fee_table: &[f64],
+    kita: &mut Vec<KitaRecord>,
+    child_support: &mut Vec<ChildSupportCase>,
+) {
+    if (1..=5).contains(&age) {
+        let attend = if age < 3 { 0.5 } else { 0.93 } - 0.2 * d;
+        if rng.random_bool(attend.clamp(0.0, 1.0)) {
+            let bracket = draw(rng, fee_table) + 1;
+            kita.push(KitaRecord {
+                position,
+                child_age: age,
+                fee_bracket: u8::try_from(bracket).unwrap_or(u8::MAX),
+            });
+        }
+    }
+    if age < 12 && rng.random_bool((0.03 + 0.22 * d).clamp(0.0, 1.0)) {
+        child_support.push(ChildSupportCase {
+            position,
+            child_age: age,
+        });
+    }
+}
+
+/// Midpoints of the layout's street edges with their outward normals.
+fn street_edges(layout: &Layout) -> Vec<(Pt, Pt)> {
+    layout
         .blocks
         .iter()
         .flat_map(|b| b.street_edges.iter().copied())
-        .collect();
+        .collect()
+}
+
+/// Appends the planted problem records ([`Planted`]) to each record list: on the polylines
+/// `shared_edges` shared by two blocks, in the street next to the `street` edges (midpoint,
+/// outward normal), far outside, without a position and with a broken coordinate.
+fn plant(
+    rng: &mut Pcg64,
+    (shared_edges, street): (&[Vec<Pt>], &[(Pt, Pt)]),
+    residents: &mut Vec<Resident>,
+    kita: &mut Vec<KitaRecord>,
+    child_support: &mut Vec<ChildSupportCase>,
+) -> [Planted; 3] {
+    let mut planted: [Planted; 3] = Default::default();
+    let counts: [(usize, usize, usize, usize); 3] = [(12, 10, 3, 5), (2, 2, 1, 2), (2, 2, 1, 2)];
     for (kind_slot, &(n_edge, n_street, n_far, n_none)) in counts.iter().enumerate() {
         let mut spots: Vec<(Option<Pt>, usize)> = Vec::new();
         for _ in 0..n_edge {
-            if layout.shared_edges.is_empty() {
+            if shared_edges.is_empty() {
                 break;
             }
-            let e = &layout.shared_edges[rng.random_range(0..layout.shared_edges.len())];
+            let e = &shared_edges[rng.random_range(0..shared_edges.len())];
             let seg = rng.random_range(0..e.len() - 1);
             let (a, b) = (e[seg], e[seg + 1]);
             // Exactly on the segment: a + t (b - a) with t = j/8 is exact on the 1/8 m grid.
@@ -906,7 +964,7 @@ fn population(
             target.push(base + k);
         }
     }
-    (Records::new(residents, kita, child_support), planted)
+    planted
 }
 
 #[cfg(test)]

@@ -34,7 +34,9 @@ pub struct CellAudit {
     pub lo: f64,
     /// Upper end of the interval (`f64::INFINITY` when unbounded).
     pub hi: f64,
-    /// Whether the cell is protected: `hi − lo ≥ protection` and the true value in `[lo, hi]`.
+    /// Whether the cell is protected: `hi − lo ≥ protection` and the true value in `[lo, hi]`;
+    /// or its own protection is waived (a hidden, non-sensitive cell of
+    /// [`protect_layers`](super::protect_layers), reported with the inner interval known).
     pub protected: bool,
     /// Whether the interval is exact or a proven inner interval.
     pub kind: IntervalKind,
@@ -249,7 +251,7 @@ pub fn audit(
     status: &[CellStatus],
     protection: u64,
 ) -> Result<AuditReport, DisclosureError> {
-    audit_decomposed(tables, status, protection, Mode::Fast, &[])
+    audit_decomposed(tables, status, protection, Mode::Fast, &[], &[])
 }
 
 /// [`audit`] with witness directions (from secondary suppression): each is verified — entries
@@ -257,13 +259,20 @@ pub fn audit(
 /// like the directions the audit finds itself; an invalid witness is ignored. Cells that no
 /// witness certifies are audited as usual, so the result is the same kind of report as
 /// [`audit`]'s, only found faster.
+///
+/// `waived[i]` marks a cell whose own protection is not required (a hidden cell that is not
+/// sensitive, see [`protect_layers`](super::protect_layers)); a shorter slice waives nothing
+/// beyond its end. A waived suppressed cell is reported protected whatever its width, with
+/// the inner interval known without search or LP (cells whose intervals matter still get
+/// theirs over the full model, waived cells included as unknowns).
 pub(super) fn audit_with_witnesses(
     tables: &LinkedTables,
     status: &[CellStatus],
     protection: u64,
     witnesses: &[Witness],
+    waived: &[bool],
 ) -> Result<AuditReport, DisclosureError> {
-    audit_decomposed(tables, status, protection, Mode::Fast, witnesses)
+    audit_decomposed(tables, status, protection, Mode::Fast, witnesses, waived)
 }
 
 /// [`audit`] with exact intervals for every cell: propagation and decomposition as in
@@ -292,7 +301,7 @@ pub fn audit_exact(
     status: &[CellStatus],
     protection: u64,
 ) -> Result<AuditReport, DisclosureError> {
-    audit_decomposed(tables, status, protection, Mode::Exact, &[])
+    audit_decomposed(tables, status, protection, Mode::Exact, &[], &[])
 }
 
 /// The oracle twin of [`audit`]: two LPs (min and max) per suppressed cell over the whole model
@@ -506,8 +515,10 @@ impl Component {
         protection: u64,
         mode: Mode,
         rooms: &[(u64, u64)],
+        waived: &[bool],
     ) -> Result<(Vec<CellAudit>, usize), DisclosureError> {
         let n = self.cells.len();
+        let is_waived = |j: usize| waived.get(self.cells[j]).copied().unwrap_or(false);
         let p = protection as f64;
         let mut lps = 0;
         let mut seen_lo = self.x0.clone();
@@ -555,7 +566,7 @@ impl Component {
             let mut sum = vec![0.0f64; n];
             let mut touched: Vec<usize> = Vec::new();
             for s in 0..n {
-                if seen_hi[s] - seen_lo[s] >= p - AUDIT_TOLERANCE {
+                if seen_hi[s] - seen_lo[s] >= p - AUDIT_TOLERANCE || is_waived(s) {
                     continue;
                 }
                 let mut found = 0usize;
@@ -596,7 +607,9 @@ impl Component {
         let mut out = Vec::with_capacity(n);
         for j in 0..n {
             let cell = self.cells[j];
-            if mode == Mode::Fast && seen_hi[j] - seen_lo[j] >= p - AUDIT_TOLERANCE {
+            if mode == Mode::Fast
+                && (seen_hi[j] - seen_lo[j] >= p - AUDIT_TOLERANCE || is_waived(j))
+            {
                 out.push(judge(
                     cell,
                     self.x0[j],
@@ -819,6 +832,7 @@ fn audit_decomposed(
     protection: u64,
     mode: Mode,
     witnesses: &[Witness],
+    waived: &[bool],
 ) -> Result<AuditReport, DisclosureError> {
     check_len(tables, status)?;
     let values = tables.values();
@@ -983,7 +997,7 @@ fn audit_decomposed(
     };
     let results: Vec<(Vec<CellAudit>, usize)> = components
         .par_iter()
-        .map(|c| c.audit(protection, mode, &rooms))
+        .map(|c| c.audit(protection, mode, &rooms, waived))
         .collect::<Result<_, _>>()?;
     let mut lps = 0;
     for (cells, k) in results {
@@ -991,6 +1005,9 @@ fn audit_decomposed(
         lps += k;
     }
     out.sort_unstable_by_key(|c| c.cell);
+    for c in &mut out {
+        c.protected |= waived.get(c.cell).copied().unwrap_or(false);
+    }
     Ok(AuditReport {
         protection,
         cells: out,

@@ -10,6 +10,7 @@
 
 mod audit;
 mod direction;
+mod layers;
 mod magnitude;
 mod model;
 mod secondary;
@@ -17,6 +18,7 @@ mod secondary;
 pub use audit::{
     AUDIT_TOLERANCE, AuditReport, CellAudit, IntervalKind, audit, audit_exact, audit_naive,
 };
+pub use layers::{LayerCounts, LayerModel, LayerProtection, LayerSummary, protect_layers};
 pub use magnitude::{MagnitudeProblem, MagnitudeRule, magnitude_primary};
 pub use model::{Additivity, CellKey, Grouping, Layer, LinkedTables, is_layer_name};
 pub(crate) use secondary::protect_with;
@@ -103,6 +105,29 @@ pub enum DisclosureError {
         cell: usize,
         /// The solver's own description of the failure.
         reason: String,
+    },
+    /// A block of one of two layers protected together ([`protect_layers`]) holds no record
+    /// and overlaps no block of the other layer: the layers do not cover the same area.
+    #[error(
+        "block {block} of the {layer} layer holds no record and overlaps no block of the other \
+         layer; both layers must cover the same area"
+    )]
+    LayerUncovered {
+        /// `old` or `new`.
+        layer: &'static str,
+        /// The block's id.
+        block: UnitId,
+    },
+    /// A record given to [`protect_layers`] names a position out of range (names the field
+    /// and the position only, never the record).
+    #[error("a record names {field} position {position}, but there are only {len}")]
+    RecordOutOfRange {
+        /// `old block`, `new block` or `category`.
+        field: &'static str,
+        /// The position named.
+        position: usize,
+        /// The number of positions there are.
+        len: usize,
     },
     /// A magnitude rule's parameters are invalid, or its contributions do not fit the model
     /// (names cell indices only, never a value).

@@ -75,6 +75,16 @@
 //! exposed cell and round, a direction closes every constraint of the cell at once, which
 //! avoids the long chains of complements that non-nesting groupings otherwise cause.
 //!
+//! # Waived cells
+//!
+//! A model may hold cells that are never published and need no protection of their own
+//! unless they are sensitive (the hidden fragments of
+//! [`protect_layers`](super::protect_layers)). They are suppressed by construction and marked
+//! *waived*: the cover counts their room as sufficient from the start (it searches no direction
+//! for them, while directions of other cells pass through them freely), the singleton rule
+//! does not protect them, and the audit reports them protected whatever their width. Without
+//! waived cells (every public entry point) nothing changes.
+//!
 //! # Cost
 //!
 //! A published cell in a direction costs [`BASE_COST`] plus [`TIER_COST`] per level above the
@@ -233,15 +243,17 @@ pub fn secondary_suppression(
     status: &mut [CellStatus],
     options: &SecondaryOptions,
 ) -> Result<SecondarySummary, DisclosureError> {
-    cover(tables, status, options).map(|(summary, _)| summary)
+    cover(tables, status, options, &[]).map(|(summary, _)| summary)
 }
 
 /// [`secondary_suppression`], also returning the final, passing audit when the interval phase
-/// ran.
+/// ran. `waived[i]` marks a cell whose own protection is not required (see "Waived cells" in
+/// the module documentation); a shorter slice waives nothing beyond its end.
 fn cover(
     tables: &LinkedTables,
     status: &mut [CellStatus],
     options: &SecondaryOptions,
+    waived: &[bool],
 ) -> Result<(SecondarySummary, Option<AuditReport>), DisclosureError> {
     if status.len() != tables.len() {
         return Err(DisclosureError::StatusLength {
@@ -259,7 +271,10 @@ fn cover(
     let mut search = Search::new(&model.graph);
     // Room of every cell, up and down, proven by the directions found so far.
     let mut room = vec![(0u64, 0u64); status.len()];
-    let certified = |room: &[(u64, u64)], i: usize| direction::certified(room[i], protection);
+    let is_waived = |i: usize| waived.get(i).copied().unwrap_or(false);
+    // Waived cells count as certified from the start.
+    let certified =
+        |room: &[(u64, u64)], i: usize| is_waived(i) || direction::certified(room[i], protection);
     let (mut directions, mut swaps, mut cones) = (0usize, 0usize, 0usize);
     let mut multi_swaps = 0usize;
     let mut witnesses: Vec<Witness> = Vec::new();
@@ -367,6 +382,7 @@ fn cover(
             witnesses.push(Witness::Direction(d));
         }
         let mut singles = model.singleton_exposures(status);
+        singles.retain(|&(i, _)| !is_waived(i));
         if singles.is_empty() && deferred.is_empty() {
             break;
         }
@@ -404,7 +420,8 @@ fn cover(
     if options.interval == IntervalPhase::Audit {
         loop {
             // The cover's directions are certificates for the audit (verified there).
-            let report = audit_with_witnesses(tables, status, options.protection, &witnesses)?;
+            let report =
+                audit_with_witnesses(tables, status, options.protection, &witnesses, waived)?;
             if report.is_passed() {
                 last = Some(report);
                 break;
@@ -497,6 +514,20 @@ pub(crate) fn protect_with(
     protection: u64,
     forced: &[bool],
 ) -> Result<Protection, DisclosureError> {
+    protect_waived(tables, rule, protection, forced, &[])
+}
+
+/// [`protect_with`] with waived cells (`waived[i]` for cell `i`; a shorter slice waives
+/// nothing beyond its end): cells whose own protection is not required, see "Waived cells" in
+/// the module documentation. A waived cell should be suppressed (forced), or it is simply
+/// published. The final audit reports waived cells protected.
+pub(crate) fn protect_waived(
+    tables: &LinkedTables,
+    rule: &FrequencyRule,
+    protection: u64,
+    forced: &[bool],
+    waived: &[bool],
+) -> Result<Protection, DisclosureError> {
     let mut status = primary_suppression(tables, rule);
     for (s, &f) in status.iter_mut().zip(forced) {
         if f {
@@ -504,7 +535,7 @@ pub(crate) fn protect_with(
         }
     }
     let options = SecondaryOptions::new(protection);
-    let (summary, last) = cover(tables, &mut status, &options)?;
+    let (summary, last) = cover(tables, &mut status, &options, waived)?;
     // The interval phase ends with a passing audit; it is the final audit.
     let report = match last {
         Some(report) if report.is_passed() => report,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 mod assignment;
 mod counts;
+mod crosswalk_csv;
 mod geojson;
 mod gpkg;
 mod gpkg_read;
@@ -24,6 +25,7 @@ mod ranking;
 mod records;
 mod report;
 mod shapefile;
+mod trends_csv;
 mod wkb;
 
 pub use self::geojson::{
@@ -40,6 +42,7 @@ pub use self::shapefile::{
 };
 pub use assignment::write_assignment_csv;
 pub use counts::{write_counts_csv, write_counts_csv_to};
+pub use crosswalk_csv::{read_crosswalk_csv, write_crosswalk_csv};
 pub use gpkg::{LayerProblem, Srs, write_geopackage};
 pub use gpkg_read::{GeoPackageProblem, read_block_features_gpkg, read_hierarchy_gpkg};
 pub use house_coordinates::{
@@ -61,6 +64,7 @@ pub use records::{
     read_records_csv, read_records_csv_bytes,
 };
 pub use report::write_report;
+pub use trends_csv::write_trends_csv;
 pub use wkb::{
     WkbBlockColumns, WkbColumnsProblem, WkbProblem, multipolygon_from_wkb, multipolygon_to_wkb,
     read_hierarchy_wkb,
@@ -128,6 +132,17 @@ pub enum IoError {
         path: PathBuf,
         /// What is wrong.
         problem: LayerSourceProblem,
+    },
+    /// A crosswalk file read back ([`read_crosswalk_csv`]) is unusable (line 0: the links as
+    /// a whole).
+    #[error("{path}: line {line}: {message}")]
+    CrosswalkCsv {
+        /// The file concerned.
+        path: PathBuf,
+        /// 1-based line; 0 when the links as a whole do not make a crosswalk.
+        line: u64,
+        /// What is wrong (block ids, never a person's data).
+        message: String,
     },
     /// A protected table file read back ([`read_protected_csv`]) is unusable.
     #[error("{path}: line {line}{}: {problem}", column.map(|c| format!(", column `{c}`")).unwrap_or_default())]

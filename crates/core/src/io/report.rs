@@ -45,6 +45,8 @@ use crate::render::Report;
 ///     analysis: &analysis,
 ///     catalogue: &catalogue,
 ///     protocol: None,
+///     monitoring: None,
+///     release: None,
 /// };
 /// let report = render_report(&input, &ReportSpec::new("Musterstadt"))?;
 /// let dir = tempfile::tempdir()?;

@@ -71,6 +71,32 @@ pub(crate) struct DatasetSection {
     /// The finest level this dataset is published on; default the blocks.
     #[serde(default)]
     pub finest_level: Option<String>,
+    /// Earlier reference dates of the same dataset, each with its own file (monitoring over
+    /// time); `reference_date` and `path` above are the current one.
+    #[serde(default)]
+    pub earlier: Vec<Spanned<EarlierFileSection>>,
+}
+
+/// `[[datasets.earlier]]`: the dataset's file for an earlier reference date; same columns
+/// and dialect as the current file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EarlierFileSection {
+    pub reference_date: String,
+    pub path: PathBuf,
+}
+
+/// `[[hierarchy.earlier]]`: the block layer that was valid at earlier reference dates (blocks
+/// re-cut since); same levels, id fields and name field as the current layer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EarlierLayerSection {
+    pub reference_dates: Vec<String>,
+    pub path: PathBuf,
+    #[serde(default)]
+    pub layer: Option<String>,
+    #[serde(default)]
+    pub crs: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -119,6 +145,9 @@ pub(crate) struct HierarchySection {
     /// Upper levels read from their own layers instead of dissolved from the blocks.
     #[serde(default)]
     pub upper: Vec<UpperSection>,
+    /// Block layers of earlier reference dates.
+    #[serde(default)]
+    pub earlier: Vec<EarlierLayerSection>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,6 +253,10 @@ pub(crate) struct IndicatorSection {
     pub direction: Option<String>,
     #[serde(default)]
     pub weight: Option<f64>,
+    /// The office that owns the indicator (signs it off); default the office of the
+    /// numerator's dataset.
+    #[serde(default)]
+    pub office: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -23,8 +23,9 @@
 //!   (ranking, report, GIS layers). `analyze` reads only `protected` and the block layer.
 
 mod config;
+mod monitoring;
 mod run;
-mod template;
+pub(crate) mod template;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -33,8 +34,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use run::{
-    AnalyzeOutcome, AnonymizeOutcome, DatasetOutcome, Progress, RunOutcome, ValidateOutcome,
-    analyze_project, anonymize_project, run_project, validate_project,
+    AnalyzeOutcome, AnonymizeOutcome, DatasetOutcome, DateOutcome, Progress, RunOutcome,
+    ValidateOutcome, analyze_project, anonymize_project, anonymize_project_at, run_project,
+    validate_project,
 };
 pub use template::{TEMPLATE, init_project, init_project_with};
 
@@ -243,6 +245,31 @@ pub struct Dataset {
     pub fields: Vec<Field>,
     /// The finest level the dataset is published on; `None` = the blocks.
     pub finest_level: Option<String>,
+    /// Files of earlier reference dates, oldest first (monitoring over time); `entry`'s
+    /// reference date and `path` are the current one.
+    pub earlier: Vec<DatedFile>,
+}
+
+/// A dataset's file for one earlier reference date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatedFile {
+    /// The reference date (`YYYY-MM-DD`).
+    pub reference_date: String,
+    /// The file (resolved against the project folder).
+    pub path: PathBuf,
+}
+
+/// A block layer that was valid at earlier reference dates (the blocks were re-cut since).
+/// Same levels, id fields and name field as the current layer; its upper levels are
+/// dissolved from its blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierLayer {
+    /// The reference dates this layer is used for.
+    pub reference_dates: Vec<String>,
+    /// The layer.
+    pub source: LayerSource,
+    /// Its CRS.
+    pub crs: Crs,
 }
 
 impl Dataset {
@@ -275,6 +302,8 @@ pub struct HierarchySource {
     pub name_field: Option<String>,
     /// Upper levels read from their own layers.
     pub upper: Vec<UpperLevel>,
+    /// Block layers of earlier reference dates (a date not listed uses the current layer).
+    pub earlier: Vec<EarlierLayer>,
 }
 
 /// An upper level read from its own layer.
@@ -389,6 +418,12 @@ pub struct Project {
     pub analysis: AnalysisSpec,
     /// Output folders.
     pub outputs: Outputs,
+    /// The reference dates, oldest first; the last is the current one. One date unless the
+    /// datasets list `[[datasets.earlier]]` files (monitoring over time).
+    pub dates: Vec<String>,
+    /// The owner office of every indicator, by indicator name: the indicator's `office`, else
+    /// the office of its numerator's dataset.
+    pub indicator_offices: BTreeMap<String, String>,
 }
 
 impl Project {
@@ -444,6 +479,69 @@ impl Project {
     pub fn dataset(&self, kind: RecordKind) -> Option<&Dataset> {
         self.datasets.iter().find(|d| d.kind == kind)
     }
+
+    /// Whether the project has more than one reference date (monitoring over time).
+    pub fn is_monitoring(&self) -> bool {
+        self.dates.len() > 1
+    }
+
+    /// The current (latest) reference date.
+    pub fn current_date(&self) -> &str {
+        self.dates.last().map_or("", String::as_str)
+    }
+
+    /// Where the protected tables and the protocol of a reference date go: `outputs.protected`
+    /// itself in a project with one date, `outputs.protected/<date>` in a monitoring project,
+    /// so that the dates sit side by side and never overwrite each other.
+    pub fn protected_dir(&self, date: &str) -> PathBuf {
+        if self.is_monitoring() {
+            self.outputs.protected.join(date)
+        } else {
+            self.outputs.protected.clone()
+        }
+    }
+
+    /// The protected table of a dataset at a reference date.
+    pub fn protected_table_path(&self, kind: RecordKind, date: &str) -> PathBuf {
+        self.protected_dir(date)
+            .join(format!("protected_{}.csv", kind.name()))
+    }
+
+    /// The file of a dataset at a reference date, if it has one.
+    pub fn dataset_file(&self, kind: RecordKind, date: &str) -> Option<&Path> {
+        let d = self.dataset(kind)?;
+        if date == self.current_date() || !self.is_monitoring() {
+            return Some(&d.path);
+        }
+        d.earlier
+            .iter()
+            .find(|f| f.reference_date == date)
+            .map(|f| f.path.as_path())
+    }
+
+    /// The earlier block layer of a reference date; `None` = the current layer.
+    pub fn earlier_layer(&self, date: &str) -> Option<&EarlierLayer> {
+        self.hierarchy
+            .earlier
+            .iter()
+            .find(|l| l.reference_dates.iter().any(|d| d == date))
+    }
+}
+
+/// Whether `s` is an ISO calendar date `YYYY-MM-DD` (month 1–12, day 1–31), the form
+/// reference dates take in a monitoring project so that they sort and name folders.
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) {
+        return false;
+    }
+    if !digits(5..7) || !digits(8..10) {
+        return false;
+    }
+    let month = (b[5] - b'0') * 10 + (b[6] - b'0');
+    let day = (b[8] - b'0') * 10 + (b[9] - b'0');
+    (1..=12).contains(&month) && (1..=31).contains(&day)
 }
 
 /// A path with `.` and `..` resolved lexically (without touching the file system).
@@ -665,6 +763,7 @@ impl Resolver<'_> {
             id_fields: h.id_fields.clone(),
             name_field: h.name_field.clone(),
             upper,
+            earlier: Vec::new(),
         };
 
         // Datasets.
@@ -806,6 +905,27 @@ impl Resolver<'_> {
         };
 
         let analysis = self.analysis(&file, &datasets, &hierarchy, &rules)?;
+        let mut hierarchy = hierarchy;
+        let dates = self.dates(&file, &datasets, &mut hierarchy, &root)?;
+        let indicator_offices = analysis
+            .indicators
+            .iter()
+            .map(|spec| {
+                let explicit = file
+                    .indicators
+                    .iter()
+                    .find(|s| s.get_ref().name == spec.name)
+                    .and_then(|s| s.get_ref().office.clone());
+                let office = explicit.or_else(|| {
+                    let numerator = terms(&spec.measure).first().map(|t| t.dataset)?;
+                    datasets
+                        .iter()
+                        .find(|d| d.kind == numerator)
+                        .map(|d| d.entry.office.clone())
+                });
+                (spec.name.clone(), office.unwrap_or_default())
+            })
+            .collect();
         let outputs = Outputs {
             sealed: root.join(&file.outputs.sealed),
             protected: root.join(&file.outputs.protected),
@@ -843,7 +963,161 @@ impl Resolver<'_> {
             rules,
             analysis,
             outputs,
+            dates,
+            indicator_offices,
         })
+    }
+
+    /// The reference dates of the project, oldest first, with the earlier block layers put
+    /// into `hierarchy`. One date (the first dataset's) unless a dataset lists earlier files;
+    /// then every dataset must have the same current date and a file for every earlier date,
+    /// dates are `YYYY-MM-DD`, and every earlier layer names earlier dates only, each once.
+    fn dates(
+        &self,
+        file: &ProjectFile,
+        datasets: &[Dataset],
+        hierarchy: &mut HierarchySource,
+        root: &Path,
+    ) -> Result<Vec<String>, ProjectError> {
+        let h_span = file.hierarchy.span();
+        let layers = &file.hierarchy.get_ref().earlier;
+        let current = datasets
+            .first()
+            .map(|d| d.entry.reference_date.clone())
+            .unwrap_or_default();
+        if datasets.iter().all(|d| d.earlier.is_empty()) {
+            if !layers.is_empty() {
+                return Err(self.invalid(
+                    Some(&h_span),
+                    "hierarchy.earlier",
+                    "earlier block layers need earlier reference dates: give the datasets' files for those dates with [[datasets.earlier]]",
+                ));
+            }
+            return Ok(vec![current]);
+        }
+        let mut all: Vec<String> = Vec::new();
+        for (i, d) in datasets.iter().enumerate() {
+            let span = file.datasets[i].span();
+            let name = d.kind.name();
+            if d.entry.reference_date != current {
+                return Err(self.invalid(
+                    Some(&span),
+                    format!("datasets[{i}].reference_date"),
+                    format!(
+                        "dataset `{name}` has the current reference date {}, dataset `{}` has {current}; in a project over several reference dates every dataset has the same current date",
+                        d.entry.reference_date,
+                        datasets[0].kind.name()
+                    ),
+                ));
+            }
+            for (j, e) in d.earlier.iter().enumerate() {
+                let date = &e.reference_date;
+                let key = format!("datasets[{i}].earlier[{j}].reference_date");
+                if !is_iso_date(date) {
+                    return Err(self.invalid(
+                        Some(&span),
+                        key,
+                        format!("reference date `{date}`: write dates as YYYY-MM-DD"),
+                    ));
+                }
+                if date.as_str() >= current.as_str() {
+                    return Err(self.invalid(
+                        Some(&span),
+                        key,
+                        format!(
+                            "reference date {date} of dataset `{name}` is not earlier than its current date {current}"
+                        ),
+                    ));
+                }
+                if d.earlier[..j].iter().any(|o| o.reference_date == *date) {
+                    return Err(self.invalid(
+                        Some(&span),
+                        key,
+                        format!("dataset `{name}` lists reference date {date} twice"),
+                    ));
+                }
+                if !all.contains(date) {
+                    all.push(date.clone());
+                }
+            }
+        }
+        if !is_iso_date(&current) {
+            return Err(self.invalid(
+                None,
+                "datasets[0].reference_date",
+                format!("reference date `{current}`: write dates as YYYY-MM-DD"),
+            ));
+        }
+        // Every dataset needs a file for every date.
+        for (i, d) in datasets.iter().enumerate() {
+            if let Some(date) = all
+                .iter()
+                .find(|date| !d.earlier.iter().any(|e| e.reference_date == **date))
+            {
+                let other = datasets
+                    .iter()
+                    .find(|o| o.earlier.iter().any(|e| e.reference_date == *date))
+                    .map_or("", |o| o.kind.name());
+                return Err(self.invalid(
+                    Some(&file.datasets[i].span()),
+                    format!("datasets[{i}].earlier"),
+                    format!(
+                        "reference date {date}: dataset `{}` has no file for it (dataset `{other}` has one); every dataset needs a file for every reference date",
+                        d.kind.name()
+                    ),
+                ));
+            }
+        }
+        all.sort();
+        all.push(current);
+        for (i, l) in layers.iter().enumerate() {
+            let key = format!("hierarchy.earlier[{i}].reference_dates");
+            if l.reference_dates.is_empty() {
+                return Err(self.invalid(
+                    Some(&h_span),
+                    key,
+                    format!(
+                        "block layer {} is used for no reference date",
+                        l.path.display()
+                    ),
+                ));
+            }
+            for date in &l.reference_dates {
+                let earlier = &all[..all.len() - 1];
+                if !earlier.contains(date) {
+                    return Err(self.invalid(
+                        Some(&h_span),
+                        key,
+                        format!(
+                            "block layer {}: reference date {date} is not an earlier date of the datasets (they have {})",
+                            l.path.display(),
+                            earlier.join(", ")
+                        ),
+                    ));
+                }
+                if hierarchy
+                    .earlier
+                    .iter()
+                    .any(|o| o.reference_dates.contains(date))
+                {
+                    return Err(self.invalid(
+                        Some(&h_span),
+                        key,
+                        format!("reference date {date} has two earlier block layers"),
+                    ));
+                }
+            }
+            let crs = match &l.crs {
+                Some(c) => self.crs(c, &format!("hierarchy.earlier[{i}].crs"), false)?,
+                None => hierarchy.crs,
+            };
+            hierarchy.earlier.push(EarlierLayer {
+                reference_dates: l.reference_dates.clone(),
+                source: layer_source(root.join(&l.path), l.layer.clone()),
+                crs,
+            });
+        }
+        Ok(all)
     }
 
     fn dataset(
@@ -1001,6 +1275,14 @@ impl Resolver<'_> {
             format,
             fields,
             finest_level: d.finest_level.clone(),
+            earlier: d
+                .earlier
+                .iter()
+                .map(|e| DatedFile {
+                    reference_date: e.get_ref().reference_date.clone(),
+                    path: root.join(&e.get_ref().path),
+                })
+                .collect(),
         })
     }
 

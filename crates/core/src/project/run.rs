@@ -11,19 +11,22 @@ use serde::Serialize;
 use super::{Dataset, FieldUse, Project};
 use crate::analysis::{Analysis, analyze};
 use crate::anonymize::{AnonymizeSpec, Anonymized, InputSource, ProtectedTables, anonymize};
+use crate::anonymize::{CrosswalkReport, EstimatedCell};
 use crate::assign::AssignOptions;
+use crate::crosswalk::{Crosswalk, CrosswalkMethod, reaggregate};
 use crate::crs::{Crs, check_plausible, transform_in_place};
 use crate::error::Error;
 use crate::geocode::{AddressTable, GeoMatch, GeocodeOptions, GeocodeSummary, MatchStage};
 use crate::hierarchy::{Hierarchy, HierarchyBuilder, HierarchyError, ValidationReport};
 use crate::io::{
     AddressColumns, BlockLayerSpec, CsvColumn, CsvEncoding, CsvOptions, HouseCoordinateColumns,
-    IoError, RecordColumns, RecordFile, RecordLocation, UnmatchedRow, read_block_layer_any,
-    read_house_coordinates, read_protected_csv, read_records_csv, read_unit_layer_any,
-    write_anonymized, write_ranking_csv, write_ranking_json, write_report, write_unmatched_csv,
+    IoError, LayerSource, RecordColumns, RecordFile, RecordLocation, UnmatchedRow,
+    read_block_layer_any, read_house_coordinates, read_protected_csv, read_records_csv,
+    read_unit_layer_any, write_anonymized, write_crosswalk_csv, write_ranking_csv,
+    write_ranking_json, write_report, write_trends_csv, write_unmatched_csv,
 };
 use crate::records::{Position, RecordKind, Records};
-use crate::render::{ReportInput, ReportSpec, render_report};
+use crate::render::{ReleaseView, ReportInput, ReportSpec, SignoffView, render_report};
 
 /// Reports the steps of a run (the CLI shows them as progress bars; `()` shows nothing).
 pub trait Progress {
@@ -88,12 +91,47 @@ pub struct AnonymizeOutcome {
     pub protected_files: Vec<PathBuf>,
     /// Files written to the sealed folder (stay inside).
     pub sealed_files: Vec<PathBuf>,
+    /// The reference date of `datasets`, `anonymized` and `hierarchy` (the current date,
+    /// unless one earlier date was asked for).
+    pub reference_date: String,
     /// The run's products (for `run`, which analyzes them right away).
     #[serde(skip)]
     pub anonymized: Anonymized,
     /// The hierarchy the records were counted in (so that `run` reads the layers once).
     #[serde(skip)]
     pub hierarchy: Hierarchy,
+    /// The earlier reference dates of a monitoring project that ran too, oldest first.
+    pub earlier: Vec<DateOutcome>,
+}
+
+/// The sealed phase of one reference date of a monitoring project.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateOutcome {
+    /// The reference date.
+    pub date: String,
+    /// The block layer the date was counted on; `None` = the current layer.
+    pub layer: Option<PathBuf>,
+    /// Per dataset, records and where they ended.
+    pub datasets: Vec<DatasetOutcome>,
+    /// Whether every dataset's audit passed.
+    pub audit_passed: bool,
+    /// Suppressed cells over all datasets.
+    pub suppressed_cells: usize,
+    /// Cells of the tables re-aggregated onto the current layer that are estimated.
+    pub estimated_cells: usize,
+    /// Files written to the date's protected folder.
+    pub protected_files: Vec<PathBuf>,
+    /// Files written to the sealed folder.
+    pub sealed_files: Vec<PathBuf>,
+    /// The date's protected tables and protocol.
+    #[serde(skip)]
+    pub anonymized: Anonymized,
+    /// The date's block layer.
+    #[serde(skip)]
+    pub hierarchy: Hierarchy,
+    /// The crosswalk from the date's layer to the current one (earlier layers only).
+    #[serde(skip)]
+    pub crosswalk: Option<Crosswalk>,
 }
 
 /// The result of [`run_project`]: the outcome of each phase that ran.
@@ -116,6 +154,14 @@ pub struct AnalyzeOutcome {
     pub selected: Vec<String>,
     /// Moran's I of the composite, if computed.
     pub moran_i: Option<f64>,
+    /// The reference dates analysed, oldest first (the last is the ranking's).
+    pub dates: Vec<String>,
+    /// Indicators without a current sign-off of every dataset they read (drafts, marked
+    /// "Entwurf" in the report).
+    pub drafts: Vec<String>,
+    /// Over several dates: the units a planner should look at (`trends.csv`, the report's
+    /// "what changed" table).
+    pub changed: Vec<String>,
     /// Files written to the analysis folder.
     pub files: Vec<PathBuf>,
     /// The report's index page.
@@ -181,33 +227,66 @@ pub fn validate_project(
         }
         None => None,
     };
-    for d in &project.datasets {
-        progress.start(&format!("reading {}", d.kind.name()));
-        match read_dataset(project, d, table.as_ref()) {
-            Ok(read) => {
-                let o = read.outcome(d.kind);
-                if let Some(n) = o.rejected.values().copied().reduce(|a, b| a + b) {
-                    out.warnings.push(format!(
-                        "{}: {n} rows not read ({})",
-                        d.path.display(),
-                        reasons(&o.rejected)
-                    ));
+    for date in &project.dates {
+        let current = date.as_str() == project.current_date();
+        // Findings of an earlier date name it; the current date's read as before.
+        let prefix = if current {
+            String::new()
+        } else {
+            format!("reference date {date}: ")
+        };
+        if let Some(layer) = project.earlier_layer(date) {
+            progress.start(&format!("reading the block layer of {date}"));
+            let label = format!(
+                "reference date {date}, block layer {}",
+                layer.source.path.display()
+            );
+            match read_earlier_hierarchy(project, layer) {
+                Ok(_) => {}
+                Err(Error::Hierarchy(HierarchyError::Invalid { report })) => {
+                    out.errors
+                        .extend(report.errors().map(|f| format!("{label}: {f}")));
                 }
-                if let Some(g) = &o.geocoding {
-                    if g.unmatched > 0 {
+                Err(e) => out.errors.push(format!("{label}: {e}")),
+            }
+            progress.finish();
+        }
+        for d in &project.datasets {
+            progress.start(&format!("reading {} {date}", d.kind.name()));
+            let read = dataset_path(project, d, date).and_then(|path| {
+                read_dataset(project, d, &path, table.as_ref()).map(|r| (path, r))
+            });
+            match read {
+                Ok((path, read)) => {
+                    let o = read.outcome(d.kind);
+                    if let Some(n) = o.rejected.values().copied().reduce(|a, b| a + b) {
                         out.warnings.push(format!(
-                            "{}: {} of {} addresses not matched",
-                            d.path.display(),
-                            g.unmatched,
-                            g.total
+                            "{prefix}{}: {n} rows not read ({})",
+                            path.display(),
+                            reasons(&o.rejected)
                         ));
                     }
+                    if let Some(g) = &o.geocoding {
+                        if g.unmatched > 0 {
+                            out.warnings.push(format!(
+                                "{prefix}{}: {} of {} addresses not matched",
+                                path.display(),
+                                g.unmatched,
+                                g.total
+                            ));
+                        }
+                    }
+                    if current {
+                        out.datasets.push(o);
+                    }
                 }
-                out.datasets.push(o);
+                Err(e) if project.is_monitoring() && !e.to_string().contains(date.as_str()) => {
+                    out.errors.push(format!("{prefix}{e}"));
+                }
+                Err(e) => out.errors.push(e.to_string()),
             }
-            Err(e) => out.errors.push(e.to_string()),
+            progress.finish();
         }
-        progress.finish();
     }
     if let Some(h) = &hierarchy {
         for d in &project.datasets {
@@ -229,18 +308,58 @@ pub fn validate_project(
 /// tables and the protocol into `outputs.protected`, and the office's list of unmatched
 /// addresses (if asked for) into `outputs.sealed`.
 ///
+/// A monitoring project (several reference dates) runs every date, each on its own block
+/// layer, into its own folder ([`Project::protected_dir`]); see [`anonymize_project_at`].
+///
 /// Nothing is written unless every record is accounted for and the audit passed.
 ///
 /// # Errors
 ///
 /// Any error of reading, geocoding, anonymizing or writing; [`Error::Project`] when the
-/// protocol does not balance or the audit fails.
+/// protocol does not balance or the audit fails; in a monitoring project every error of a
+/// date is an [`Error::ReferenceDate`] naming the date (and the block layer, where it
+/// concerns the layer).
 pub fn anonymize_project(
     project: &Project,
     progress: &mut dyn Progress,
 ) -> Result<AnonymizeOutcome, Error> {
+    anonymize_project_at(project, None, progress)
+}
+
+/// [`anonymize_project`] for one reference date of a monitoring project (`Some(date)`) or
+/// every date (`None`), oldest first.
+///
+/// A date counted on an earlier block layer also gets a *crosswalk* from its layer to the
+/// current one (from the official house coordinates where the project has them, else from
+/// area overlap), written next to its tables as `crosswalk.csv`; its tables are
+/// re-aggregated onto the current units of the ranking level, and the protocol lists every
+/// re-aggregated cell that is estimated (see [`crate::reaggregate`]).
+///
+/// # Errors
+///
+/// As [`anonymize_project`]; an unknown date is an [`Error::Project`] listing the dates.
+pub fn anonymize_project_at(
+    project: &Project,
+    date: Option<&str>,
+    progress: &mut dyn Progress,
+) -> Result<AnonymizeOutcome, Error> {
+    let dates: Vec<String> = match date {
+        None => project.dates.clone(),
+        Some(d) if project.dates.iter().any(|x| x == d) => vec![d.to_owned()],
+        Some(d) => {
+            return Err(Error::Project(super::ProjectError::Invalid {
+                path: project.file.clone(),
+                line: None,
+                key: "datasets.reference_date".to_owned(),
+                message: format!(
+                    "the project has no reference date {d}; it has {}",
+                    project.dates.join(", ")
+                ),
+            }));
+        }
+    };
     progress.start("reading the block layer");
-    let (hierarchy, _) = read_named_hierarchy(project)?;
+    let (current, _) = read_named_hierarchy(project)?;
     progress.finish();
     let table = match &project.geocoding {
         Some(_) => {
@@ -251,10 +370,88 @@ pub fn anonymize_project(
         }
         None => None,
     };
+    let mut runs: Vec<DateOutcome> = Vec::new();
+    for date in &dates {
+        let at = |layer: Option<&Path>| {
+            let date = date.clone();
+            let layer = layer.map(Path::to_path_buf);
+            let monitoring = project.is_monitoring();
+            move |e: Error| {
+                if monitoring {
+                    Error::ReferenceDate {
+                        date,
+                        layer,
+                        error: Box::new(e),
+                    }
+                } else {
+                    e
+                }
+            }
+        };
+        let own = project.earlier_layer(date);
+        let hierarchy = match own {
+            None => current.clone(),
+            Some(layer) => {
+                progress.start(&format!("reading the block layer of {date}"));
+                let h =
+                    read_earlier_hierarchy(project, layer).map_err(at(Some(&layer.source.path)))?;
+                progress.finish();
+                h
+            }
+        };
+        let run = sealed_date(project, date, hierarchy, &current, table.as_ref(), progress)
+            .map_err(at(own.map(|l| l.source.path.as_path())))?;
+        runs.push(run);
+    }
+    // ok: `dates` is never empty (a project has at least one date).
+    let last = runs.pop().ok_or_else(|| {
+        Error::Project(super::ProjectError::Invalid {
+            path: project.file.clone(),
+            line: None,
+            key: "datasets".to_owned(),
+            message: "the project has no reference date".to_owned(),
+        })
+    })?;
+    let mut protected_files: Vec<PathBuf> = runs
+        .iter()
+        .flat_map(|r| r.protected_files.iter().cloned())
+        .collect();
+    protected_files.extend(last.protected_files.iter().cloned());
+    let mut sealed_files: Vec<PathBuf> = runs
+        .iter()
+        .flat_map(|r| r.sealed_files.iter().cloned())
+        .collect();
+    sealed_files.extend(last.sealed_files.iter().cloned());
+    Ok(AnonymizeOutcome {
+        datasets: last.datasets.clone(),
+        audit_passed: last.audit_passed && runs.iter().all(|r| r.audit_passed),
+        suppressed_cells: last.suppressed_cells,
+        protected_files,
+        sealed_files,
+        reference_date: last.date.clone(),
+        anonymized: last.anonymized.clone(),
+        hierarchy: last.hierarchy.clone(),
+        earlier: runs,
+    })
+}
+
+/// The sealed phase of one reference date, on `hierarchy` (that date's block layer).
+fn sealed_date(
+    project: &Project,
+    date: &str,
+    hierarchy: Hierarchy,
+    current: &Hierarchy,
+    table: Option<&AddressTable>,
+    progress: &mut dyn Progress,
+) -> Result<DateOutcome, Error> {
+    let own = project.earlier_layer(date);
     let mut reads = Vec::new();
+    let mut paths = Vec::new();
     for d in &project.datasets {
         progress.start(&format!("reading {}", d.kind.name()));
-        reads.push(read_dataset(project, d, table.as_ref())?);
+        let path = dataset_path(project, d, date)?;
+        reads.push(read_dataset(project, d, &path, table)?);
+        paths.push(path);
         progress.finish();
     }
 
@@ -277,22 +474,26 @@ pub fn anonymize_project(
         datasets: project.datasets.iter().map(|d| d.kind).collect(),
     };
     let mut anonymized = anonymize(&records, &hierarchy, &spec)?;
-    anonymized.set_catalogue(project.catalogue());
-    anonymized.add_input(InputSource::from_file(
-        "blocks",
-        &project.hierarchy.source.path,
-    )?);
-    for u in &project.hierarchy.upper {
-        anonymized.add_input(InputSource::from_file(
-            format!("{} boundaries", u.level),
-            &u.source.path,
-        )?);
+    let mut catalogue = project.catalogue();
+    for entry in &mut catalogue {
+        entry.reference_date = date.to_owned();
+    }
+    anonymized.set_catalogue(catalogue);
+    let blocks = own.map_or(&project.hierarchy.source.path, |l| &l.source.path);
+    anonymized.add_input(InputSource::from_file("blocks", blocks)?);
+    if own.is_none() {
+        for u in &project.hierarchy.upper {
+            anonymized.add_input(InputSource::from_file(
+                format!("{} boundaries", u.level),
+                &u.source.path,
+            )?);
+        }
     }
     if let Some(g) = &project.geocoding {
         anonymized.add_input(InputSource::from_file("house_coordinates", &g.path)?);
     }
-    for (d, read) in project.datasets.iter().zip(&reads) {
-        anonymized.add_input(InputSource::from_file(d.kind.name(), &d.path)?);
+    for ((d, read), path) in project.datasets.iter().zip(&reads).zip(&paths) {
+        anonymized.add_input(InputSource::from_file(d.kind.name(), path)?);
         anonymized.add_rejections(d.kind, &read.file.rejected);
         if let Some(m) = &read.matches {
             anonymized.add_geocoding(d.kind, GeocodeSummary::from_matches(m));
@@ -317,11 +518,34 @@ pub fn anonymize_project(
         }));
     }
 
+    // A date on an earlier layer: the crosswalk to the current layer and the estimated
+    // cells of the re-aggregated tables (listed in the protocol).
+    let crosswalk = match own {
+        None => None,
+        Some(_) => {
+            progress.start("crosswalk to the current block layer");
+            let c = crosswalk_step(project, &hierarchy, current, blocks, table, &mut anonymized)?;
+            progress.finish();
+            Some(c)
+        }
+    };
+
     progress.start("writing protected tables and protocol");
-    let protected_files = write_anonymized(&project.outputs.protected, &hierarchy, &anonymized)?;
+    let dir = project.protected_dir(date);
+    let mut protected_files = write_anonymized(&dir, &hierarchy, &anonymized)?;
+    if let Some(c) = &crosswalk {
+        let path = dir.join("crosswalk.csv");
+        write_crosswalk_csv(&path, &hierarchy, current, c)?;
+        protected_files.push(path);
+    }
     let mut sealed_files = Vec::new();
     if project.geocoding.as_ref().is_some_and(|g| g.unmatched_list) {
-        create_dir(&project.outputs.sealed)?;
+        let sealed = if project.is_monitoring() {
+            project.outputs.sealed.join(date)
+        } else {
+            project.outputs.sealed.clone()
+        };
+        create_dir(&sealed)?;
         for (d, read) in project.datasets.iter().zip(&reads) {
             let Some(matches) = &read.matches else {
                 continue;
@@ -339,10 +563,7 @@ pub fn anonymize_project(
                     _ => None,
                 })
                 .collect();
-            let path = project
-                .outputs
-                .sealed
-                .join(format!("unmatched_{}.csv", d.kind.name()));
+            let path = sealed.join(format!("unmatched_{}.csv", d.kind.name()));
             write_unmatched_csv(&path, &rows)?;
             sealed_files.push(path);
         }
@@ -369,15 +590,97 @@ pub fn anonymize_project(
         })
         .collect();
     let suppressed_cells = protocol.datasets.iter().map(|d| d.audit.suppressed).sum();
-    Ok(AnonymizeOutcome {
+    let estimated_cells = protocol.crosswalk.as_ref().map_or(0, |c| c.estimated.len());
+    Ok(DateOutcome {
+        date: date.to_owned(),
+        layer: own.map(|l| l.source.path.clone()),
         datasets,
         audit_passed: protocol.is_passed(),
         suppressed_cells,
+        estimated_cells,
         protected_files,
         sealed_files,
         anonymized,
         hierarchy,
+        crosswalk,
     })
+}
+
+/// The crosswalk from an earlier layer to the current one (by the official house coordinates
+/// where the project has them, else by area), and the protocol's report of it with every
+/// estimated cell of the tables re-aggregated onto the ranking level.
+fn crosswalk_step(
+    project: &Project,
+    old: &Hierarchy,
+    current: &Hierarchy,
+    old_layer: &Path,
+    table: Option<&AddressTable>,
+    anonymized: &mut Anonymized,
+) -> Result<Crosswalk, Error> {
+    let points: Vec<geo::Coord<f64>> = table.map_or_else(Vec::new, |t| {
+        t.entries()
+            .iter()
+            .map(|e| geo::coord! { x: e.x, y: e.y })
+            .collect()
+    });
+    let crosswalk = Crosswalk::build(old, current, &points)?;
+    let level = &project.analysis.level;
+    let mut estimated = Vec::new();
+    for t in anonymized.tables() {
+        let r = reaggregate(t, old, current, &crosswalk, level)?;
+        estimated.extend(
+            r.estimated_cells()
+                .map(|(layer, unit, category)| EstimatedCell {
+                    dataset: t.dataset().name().to_owned(),
+                    layer: layer.to_owned(),
+                    unit_id: unit.to_owned(),
+                    category: category.to_owned(),
+                }),
+        );
+    }
+    let links = crosswalk.links();
+    let file_name = |p: &Path| {
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let old_blocks = old.blocks().len();
+    anonymized.set_crosswalk(CrosswalkReport {
+        from_layer: file_name(old_layer),
+        to_layer: file_name(&project.hierarchy.source.path),
+        level: level.clone(),
+        links: links.len(),
+        by_addresses: links
+            .iter()
+            .filter(|l| l.method == CrosswalkMethod::Addresses)
+            .count(),
+        by_area: links
+            .iter()
+            .filter(|l| l.method == CrosswalkMethod::Area)
+            .count(),
+        exact_blocks: (0..old_blocks).filter(|&b| crosswalk.exact(b)).count(),
+        old_blocks,
+        estimated,
+    });
+    Ok(crosswalk)
+}
+
+/// A dataset's file at a date (an error naming the date when the dataset has none; a file
+/// that cannot be read is the reader's error, which a monitoring run wraps with its date).
+fn dataset_path(project: &Project, d: &Dataset, date: &str) -> Result<PathBuf, Error> {
+    let path = project.dataset_file(d.kind, date).ok_or_else(|| {
+        Error::Project(super::ProjectError::Invalid {
+            path: project.file.clone(),
+            line: None,
+            key: "datasets.earlier".to_owned(),
+            message: format!(
+                "reference date {date}: dataset `{}` has no file for this date",
+                d.kind.name()
+            ),
+        })
+    })?;
+    Ok(path.to_path_buf())
 }
 
 /// Runs the sealed phase, the analyze phase or both (`quartier anonymize | analyze | run`):
@@ -437,10 +740,7 @@ pub fn analyze_project(
                 .datasets
                 .iter()
                 .map(|d| {
-                    let path = project
-                        .outputs
-                        .protected
-                        .join(format!("protected_{}.csv", d.kind.name()));
+                    let path = project.protected_table_path(d.kind, project.current_date());
                     read_protected_csv(&path, &hierarchy, &rule)
                 })
                 .collect::<Result<_, _>>()?;
@@ -467,6 +767,38 @@ pub fn analyze_project(
     }
     progress.finish();
 
+    // Over time: every earlier date on the current units, and the trends.
+    let monitoring = if project.is_monitoring() {
+        progress.start("monitoring over time: earlier dates, trends, dynamics");
+        let m = super::monitoring::monitoring(project, sealed, hierarchy, &analysis)?;
+        let path = dir.join("trends.csv");
+        write_trends_csv(&path, &m.input, &m.trends)?;
+        files.push(path);
+        progress.finish();
+        Some(m)
+    } else {
+        None
+    };
+
+    // Sign-offs: indicators reading a dataset without a current sign-off are drafts.
+    let release = crate::release::release_state(project)?;
+    let release_view = ReleaseView {
+        drafts: release.drafts.clone(),
+        signoffs: release
+            .signoffs
+            .iter()
+            .map(|s| SignoffView {
+                dataset: s.signoff.dataset.clone(),
+                reference_date: s.signoff.reference_date.clone(),
+                office: s.signoff.office.clone(),
+                signed_on: s.signoff.signed_on.clone(),
+                comment: s.signoff.comment.clone(),
+                sha256: s.signoff.sha256.clone(),
+                current: s.status.is_current(),
+            })
+            .collect(),
+    };
+
     progress.start("rendering maps, profiles and GIS layers");
     let catalogue = project.catalogue();
     let input = ReportInput {
@@ -475,6 +807,8 @@ pub fn analyze_project(
         analysis: &analysis,
         catalogue: &catalogue,
         protocol: anonymized.map(Anonymized::protocol),
+        monitoring: monitoring.as_ref().map(|m| &m.view),
+        release: Some(&release_view),
     };
     let mut spec = ReportSpec::new(&project.name);
     spec.language = project.language;
@@ -495,6 +829,12 @@ pub fn analyze_project(
             .map(|u| u.id.as_str().to_owned())
             .collect(),
         moran_i: analysis.moran.as_ref().map(|m| m.i),
+        dates: project.dates.clone(),
+        drafts: release.drafts.iter().cloned().collect(),
+        changed: monitoring
+            .as_ref()
+            .map(|m| m.trends.what_changed().into_iter().map(|c| c.id).collect())
+            .unwrap_or_default(),
         files,
         index,
     })
@@ -547,25 +887,45 @@ fn read_named_hierarchy(project: &Project) -> Result<(Hierarchy, ValidationRepor
 
 fn read_hierarchy(project: &Project) -> Result<(Hierarchy, ValidationReport), Error> {
     let h = &project.hierarchy;
+    read_layer(project, &h.source, h.crs, true)
+}
+
+/// The hierarchy of an earlier block layer: the current layer's levels, id fields and name
+/// field; upper levels dissolved from its blocks.
+pub(super) fn read_earlier_hierarchy(
+    project: &Project,
+    layer: &super::EarlierLayer,
+) -> Result<Hierarchy, Error> {
+    read_layer(project, &layer.source, layer.crs, false).map(|(h, _)| h)
+}
+
+fn read_layer(
+    project: &Project,
+    source: &LayerSource,
+    from: Crs,
+    with_upper: bool,
+) -> Result<(Hierarchy, ValidationReport), Error> {
+    let h = &project.hierarchy;
     let spec = BlockLayerSpec {
         levels: h.levels.clone(),
         id_fields: h.id_fields.clone(),
         name_field: h.name_field.clone(),
     };
-    let from = h.crs;
     let to = project.crs;
     let mut builder = HierarchyBuilder::new(h.levels.clone());
-    for mut block in read_block_layer_any(&h.source, &spec)? {
-        block.geometry = transform_geometry(&block.geometry, from, to, &h.source.path)?;
+    for mut block in read_block_layer_any(source, &spec)? {
+        block.geometry = transform_geometry(&block.geometry, from, to, &source.path)?;
         builder.add_block(block);
     }
-    for u in &h.upper {
-        let level = h.levels.iter().position(|l| *l == u.level).unwrap_or(0);
-        for mut unit in read_unit_layer_any(&u.source, &u.id_field, u.name_field.as_deref())? {
-            if let Some(g) = &unit.geometry {
-                unit.geometry = Some(transform_geometry(g, u.crs, to, &u.source.path)?);
+    if with_upper {
+        for u in &h.upper {
+            let level = h.levels.iter().position(|l| *l == u.level).unwrap_or(0);
+            for mut unit in read_unit_layer_any(&u.source, &u.id_field, u.name_field.as_deref())? {
+                if let Some(g) = &unit.geometry {
+                    unit.geometry = Some(transform_geometry(g, u.crs, to, &u.source.path)?);
+                }
+                builder.add_unit(level, unit);
             }
-            builder.add_unit(level, unit);
         }
     }
     Ok(builder.build()?)
@@ -703,6 +1063,7 @@ impl DatasetRead {
 fn read_dataset(
     project: &Project,
     d: &Dataset,
+    path: &Path,
     table: Option<&AddressTable>,
 ) -> Result<DatasetRead, Error> {
     let column = |u: FieldUse| d.column(u).map(str::to_owned);
@@ -734,7 +1095,7 @@ fn read_dataset(
         },
         decimal_comma: d.format.decimal_comma,
     };
-    let mut file = read_records_csv(&d.path, d.kind, &columns, &options)?;
+    let mut file = read_records_csv(path, d.kind, &columns, &options)?;
     if d.by_address() {
         let table = table.ok_or_else(|| {
             Error::Project(super::ProjectError::Invalid {
@@ -761,7 +1122,7 @@ fn read_dataset(
     }
     // Coordinates: check they fit the declared CRS, then transform into the project's.
     let (xs, ys) = file.records.coordinates(d.kind);
-    check_plausible(d.crs, xs, ys).map_err(|e| e.in_dataset(d.path.display().to_string()))?;
+    check_plausible(d.crs, xs, ys).map_err(|e| e.in_dataset(path.display().to_string()))?;
     if d.crs != project.crs {
         let (mut xs, mut ys) = (xs.to_vec(), ys.to_vec());
         transform_in_place(d.crs, project.crs, &mut xs, &mut ys)?;

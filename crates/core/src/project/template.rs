@@ -8,19 +8,20 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::demo::{DemoConfig, DemoTown, musterstadt_with};
+use crate::demo::{DemoConfig, musterstadt_with};
 use crate::error::Error;
+use crate::hierarchy::Hierarchy;
 use crate::io::{IoError, write_atomic, write_block_layer};
-use crate::records::Position;
+use crate::records::{ChildSupportCase, KitaRecord, Position, Resident};
 
 /// The template `project.toml` that [`init_project`] writes.
 pub const TEMPLATE: &str = include_str!("template.toml");
 
 /// The seed of the sample town.
-const SEED: u64 = 2024;
+pub(crate) const SEED: u64 = 2024;
 
 /// The sample town: 9,000 residents, 8 quarters in 2 districts.
-const SAMPLE: DemoConfig = DemoConfig {
+pub(crate) const SAMPLE: DemoConfig = DemoConfig {
     residents: 9_000,
     columns: 16,
     rows: 12,
@@ -95,11 +96,23 @@ pub fn init_project_with(
     write_block_layer(&blocks, &town.hierarchy)?;
     written.push(blocks);
 
-    let houses = Houses::of(&town);
+    let houses = Houses::of(
+        &town.hierarchy,
+        town.records.kita().iter().map(|k| k.position),
+    );
     for (name, bytes) in [
-        ("einwohner.csv", residents_csv(&town)),
-        ("kita_beitraege.csv", kita_csv(&town, &houses)),
-        ("unterhaltsvorschuss.csv", child_support_csv(&town)),
+        (
+            "einwohner.csv",
+            residents_csv(town.records.residents(), |i| i),
+        ),
+        (
+            "kita_beitraege.csv",
+            kita_csv(town.records.kita(), &houses.of_record, &houses, 0),
+        ),
+        (
+            "unterhaltsvorschuss.csv",
+            child_support_csv(town.records.child_support(), 0),
+        ),
         ("hauskoordinaten.csv", houses.csv()),
     ] {
         let path = data.join(name);
@@ -135,20 +148,24 @@ fn xy(p: Option<Position>) -> (String, String) {
     })
 }
 
-/// Residents: Windows-1252, `;`, decimal comma, with register number and name.
-fn residents_csv(town: &DemoTown) -> Vec<u8> {
+/// Residents: Windows-1252, `;`, decimal comma, with register number and name; `id(i)` is
+/// the register number of the `i`-th resident.
+pub(crate) fn residents_csv(residents: &[Resident], id: impl Fn(usize) -> usize) -> Vec<u8> {
     let mut s = String::from("Ordnungsmerkmal;Familienname;Rechtswert;Hochwert;Alter\r\n");
-    for (i, r) in town.records.residents().iter().enumerate() {
+    for (i, r) in residents.iter().enumerate() {
+        let i = id(i);
         let (x, y) = xy(r.position);
         s.push_str(&format!("EW-{i:06};{};{x};{y};{}\r\n", name(i), r.age));
     }
     cp1252(&s)
 }
 
-/// Child-support cases: UTF-8 with BOM, `,`, quoted decimal commas.
-fn child_support_csv(town: &DemoTown) -> Vec<u8> {
+/// Child-support cases: UTF-8 with BOM, `,`, quoted decimal commas; file numbers from
+/// `first_id` on.
+pub(crate) fn child_support_csv(cases: &[ChildSupportCase], first_id: usize) -> Vec<u8> {
     let mut s = String::from("\u{feff}Aktenzeichen,Name des Kindes,X,Y,Alter des Kindes\n");
-    for (i, c) in town.records.child_support().iter().enumerate() {
+    for (i, c) in cases.iter().enumerate() {
+        let i = first_id + i;
         let (x, y) = xy(c.position);
         s.push_str(&format!(
             "UV-{i:05},\"{}, Kind\",\"{x}\",\"{y}\",{}\n",
@@ -159,18 +176,18 @@ fn child_support_csv(town: &DemoTown) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// The house-coordinate table of the sample town: one address per Kita family position,
-/// numbered along the street of its quarter.
-struct Houses {
+/// The house-coordinate table of the sample town: one address per given position (each Kita
+/// family position), numbered along the street of its quarter.
+pub(crate) struct Houses {
     /// (street, number, suffix, x, y), in table order.
     rows: Vec<(usize, u32, &'static str, f64, f64)>,
-    /// For each Kita record, its row (None = no position).
-    of_record: Vec<Option<usize>>,
+    /// For each given position, its row (None = no position, or in no block of `h`).
+    pub(crate) of_record: Vec<Option<usize>>,
 }
 
 impl Houses {
-    fn of(town: &DemoTown) -> Self {
-        let h = &town.hierarchy;
+    /// The table of the positions, located in the blocks of `h` (the street is the quarter's).
+    pub(crate) fn of(h: &Hierarchy, positions: impl IntoIterator<Item = Option<Position>>) -> Self {
         let quarter_level = h.level("quartier").unwrap_or(0);
         let index = crate::assign::UnitIndex::from_hierarchy(h, h.block_level()).ok();
         let quarter_of = h
@@ -179,10 +196,8 @@ impl Houses {
         let mut next = vec![1u32; STREETS.len()];
         let mut rows = Vec::new();
         let mut of_record = Vec::new();
-        for (i, k) in town.records.kita().iter().enumerate() {
-            let p = k
-                .position
-                .filter(|p| p.x().is_finite() && p.y().is_finite());
+        for (i, p) in positions.into_iter().enumerate() {
+            let p = p.filter(|p| p.x().is_finite() && p.y().is_finite());
             let quarter = p
                 .and_then(|p| index.as_ref().and_then(|ix| ix.locate(p.x(), p.y())))
                 .and_then(|b| quarter_of.get(b).copied());
@@ -203,7 +218,7 @@ impl Houses {
     }
 
     /// HK-DE style: `;`, Windows-1252, metres with decimal comma.
-    fn csv(&self) -> Vec<u8> {
+    pub(crate) fn csv(&self) -> Vec<u8> {
         let mut s = String::from("GMD;PLZ;STN;HNR;ADZ;EAST;NORTH\r\n");
         for &(street, number, suffix, x, y) in &self.rows {
             s.push_str(&format!(
@@ -219,16 +234,17 @@ impl Houses {
 
 /// Kita fee records: addresses only (Windows-1252, `;`), written the many ways registers
 /// spell them: `Str.`, lower case, `strasse`, `12 a`, plus a few the table does not know.
-fn kita_csv(town: &DemoTown, houses: &Houses) -> Vec<u8> {
+/// `rows[i]` is the house row of record `i`; record numbers from `first_id` on.
+pub(crate) fn kita_csv(
+    kita: &[KitaRecord],
+    rows: &[Option<usize>],
+    houses: &Houses,
+    first_id: usize,
+) -> Vec<u8> {
     let mut s = String::from("Kind-Nr;Name;Straße;Hausnummer;PLZ;Alter;Beitragsstufe\r\n");
-    for (i, (k, row)) in town
-        .records
-        .kita()
-        .iter()
-        .zip(&houses.of_record)
-        .enumerate()
-    {
-        let (street, number) = match row.map(|r| houses.rows[r]) {
+    for (i, (k, row)) in kita.iter().zip(rows).enumerate() {
+        let i = first_id + i;
+        let (street, number) = match row.and_then(|r| houses.rows.get(r).copied()) {
             Some((street, number, suffix, _, _)) => {
                 let name = STREETS[street];
                 let street = match i % 10 {

@@ -14,7 +14,10 @@
 
 use super::format;
 use super::svg;
-use super::view::{Chrome, Fact, FigureRow, IndexView, ProfileView, RankingRow, SourceRow};
+use super::view::{
+    ChangesView, Chrome, DynamicsSummary, Fact, FigureRow, IndexView, ProfileTrend, ProfileView,
+    RankingRow, ReleaseSection, SourceRow,
+};
 
 /// The inline style sheet of both pages (screen and A4 print).
 const CSS: &str = "\
@@ -63,6 +66,21 @@ tr,figure,dl,.callout{break-inside:avoid}h2{break-after:avoid}\
 thead{display:table-header-group}tr.selected>*,.callout{background:none}\
 .scroll{overflow:visible}}";
 
+/// Style rules of the monitoring and sign-off parts, added only to pages that have them
+/// ([`Chrome::extra_css`]), so that other pages stay byte-identical.
+const EXTRA_CSS: &str = "\
+.draft{display:inline-block;margin-left:.4rem;padding:0 .35rem;border:2px solid #a50f15;\
+color:#a50f15;font-size:.75rem;font-weight:700;letter-spacing:.04em;text-transform:uppercase;\
+vertical-align:middle;line-height:1.3}\
+.draft-note{border:2px dashed #a50f15;padding:.4rem .75rem;margin:1rem 0 0}\
+.draft-note .draft{margin:0 .5rem 0 0}\
+td.spark{width:1%;padding-top:0;padding-bottom:0}\
+td.spark svg{max-width:none}\
+td.stale{color:#a50f15;font-weight:700}\
+.changes td,.signoffs td{white-space:nowrap}\
+.changes td:nth-child(2),.signoffs td:nth-child(5){white-space:normal}\
+@media print{.draft,.draft-note{border-color:#000;color:#000}}";
+
 /// The display text for `key`: the chrome heading with that key, else a built-in default in
 /// the page's language for the texts the chrome does not carry, else the key itself.
 fn text<'a>(chrome: &'a Chrome, key: &'a str) -> &'a str {
@@ -86,6 +104,26 @@ fn text<'a>(chrome: &'a Chrome, key: &'a str) -> &'a str {
         } else {
             "Other maps"
         }),
+        "trend" => Some(if german {
+            "Entwicklung"
+        } else {
+            "Development over time"
+        }),
+        "changes" => Some(if german {
+            "Was hat sich verändert?"
+        } else {
+            "What changed?"
+        }),
+        "dynamics" => Some(if german {
+            "Status und Dynamik"
+        } else {
+            "Status and dynamics"
+        }),
+        "release" => Some(if german {
+            "Freigaben der Fachämter"
+        } else {
+            "Sign-offs by the offices"
+        }),
         _ => None,
     };
     builtin.unwrap_or(key)
@@ -94,6 +132,24 @@ fn text<'a>(chrome: &'a Chrome, key: &'a str) -> &'a str {
 /// Appends `text` escaped.
 fn esc(out: &mut String, text: &str) {
     out.push_str(&format::escape(text));
+}
+
+/// Appends a draft badge ` <span class="draft">text</span>`; nothing for `None`.
+fn badge(out: &mut String, draft: Option<&String>) {
+    if let Some(text) = draft {
+        out.push_str(" <span class=\"draft\">");
+        esc(out, text);
+        out.push_str("</span>");
+    }
+}
+
+/// Appends `<p class="draft-note">` with the badge and the text.
+fn draft_note(out: &mut String, (badge, text): &(String, String)) {
+    out.push_str("<p class=\"draft-note\" role=\"note\"><span class=\"draft\">");
+    esc(out, badge);
+    out.push_str("</span>");
+    esc(out, text);
+    out.push_str("</p>\n");
 }
 
 /// Appends `<tag attrs>text</tag>` with `text` escaped; `attrs` is trusted markup.
@@ -140,6 +196,9 @@ fn open(out: &mut String, chrome: &Chrome, title: &str, body_class: &str) {
     element(out, "title", "", title);
     out.push_str("\n<style>");
     out.push_str(CSS);
+    if chrome.extra_css {
+        out.push_str(EXTRA_CSS);
+    }
     out.push_str("</style>\n</head>\n<body class=\"");
     out.push_str(body_class);
     out.push_str("\">\n");
@@ -164,11 +223,17 @@ fn close(out: &mut String, chrome: &Chrome) {
 
 /// Appends `<section id=key><h2>heading</h2>`.
 fn open_section(out: &mut String, chrome: &Chrome, key: &str) {
+    open_section_marked(out, chrome, key, None);
+}
+
+/// Appends `<section id=key><h2>heading badge</h2>`.
+fn open_section_marked(out: &mut String, chrome: &Chrome, key: &str, draft: Option<&String>) {
     out.push_str("<section id=\"");
     out.push_str(key);
-    out.push_str("\">\n");
-    element(out, "h2", "", text(chrome, key));
-    out.push('\n');
+    out.push_str("\">\n<h2>");
+    esc(out, text(chrome, key));
+    badge(out, draft);
+    out.push_str("</h2>\n");
 }
 
 /// Appends a definition list of facts.
@@ -243,6 +308,7 @@ fn figure_row(out: &mut String, chrome: &Chrome, row: &FigureRow) {
         esc(out, &row.unit);
         out.push_str(")</span>");
     }
+    badge(out, row.draft.as_ref());
     if let Some(weight) = &row.weight {
         out.push_str("<span class=\"weight\">");
         esc(out, text(chrome, "weight"));
@@ -306,6 +372,9 @@ pub(crate) fn profile(view: &ProfileView<'_>, out: &mut String) {
         element(out, "p", " class=\"callout\" role=\"note\"", callout);
         out.push('\n');
     }
+    if let Some(note) = &view.draft_note {
+        draft_note(out, note);
+    }
     out.push_str("</div>\n<figure class=\"locator\">");
     svg::locator(&view.locator, out);
     out.push_str("</figure>\n</div>\n</header>\n<main>\n");
@@ -333,6 +402,9 @@ pub(crate) fn profile(view: &ProfileView<'_>, out: &mut String) {
     }
     out.push_str("</section>\n");
 
+    if let Some(trend) = &view.trend {
+        trend_section(out, chrome, trend);
+    }
     if let Some(age) = &view.age {
         open_section(out, chrome, "age");
         out.push_str("<figure class=\"bars\">");
@@ -406,16 +478,17 @@ pub(crate) fn index(view: &IndexView<'_>, out: &mut String) {
     if !view.map_links.is_empty() {
         element(out, "h3", "", text(chrome, "maps"));
         out.push_str("\n<ul class=\"links\">\n");
-        for (label, href) in &view.map_links {
+        for l in &view.map_links {
             out.push_str("<li>");
-            link(out, href, label);
+            link(out, &l.href, &l.label);
+            badge(out, l.draft.as_ref());
             out.push_str("</li>\n");
         }
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n");
 
-    open_section(out, chrome, "ranking");
+    open_section_marked(out, chrome, "ranking", view.ranking_draft.as_ref());
     let split = chrome.ranking_columns.len() != 7;
     let columns: Vec<&str> = chrome.ranking_columns.iter().map(String::as_str).collect();
     let numeric: &[bool] = if split {
@@ -431,6 +504,12 @@ pub(crate) fn index(view: &IndexView<'_>, out: &mut String) {
     }
     out.push_str("</tbody></table></div>\n</section>\n");
 
+    if let Some(changes) = &view.changes {
+        changes_section(out, chrome, changes);
+    }
+    if let Some(dynamics) = &view.dynamics {
+        dynamics_section(out, chrome, dynamics);
+    }
     if !view.ranking.is_empty() {
         open_section(out, chrome, "profiles");
         let mut rows: Vec<&RankingRow> = view.ranking.iter().collect();
@@ -450,10 +529,141 @@ pub(crate) fn index(view: &IndexView<'_>, out: &mut String) {
     }
 
     facts_section(out, chrome, "protocol", &view.protocol);
+    if let Some(release) = &view.release {
+        release_section(out, chrome, release);
+    }
     sources(out, chrome, &view.sources);
     facts_section(out, chrome, "method", &view.method);
     out.push_str("</main>\n");
     close(out, chrome);
+}
+
+/// Appends a profile's development section: facts (rank over time, dynamics), the table
+/// of indicators with one sparkline each and the change, the note on estimated values.
+fn trend_section(out: &mut String, chrome: &Chrome, trend: &ProfileTrend) {
+    open_section(out, chrome, "trend");
+    if !trend.facts.is_empty() {
+        facts(out, "trend", &trend.facts);
+    }
+    if !trend.rows.is_empty() {
+        out.push_str("<div class=\"scroll\"><table class=\"trend\">\n");
+        let columns: Vec<&str> = trend.columns.iter().map(String::as_str).collect();
+        thead(out, &columns, &[false, false, true]);
+        out.push_str("<tbody>\n");
+        for row in &trend.rows {
+            out.push_str("<tr><th scope=\"row\">");
+            esc(out, &row.label);
+            if !row.unit.is_empty() {
+                out.push_str(" <span class=\"unit\">(");
+                esc(out, &row.unit);
+                out.push_str(")</span>");
+            }
+            badge(out, row.draft.as_ref());
+            out.push_str("</th><td class=\"spark\">");
+            svg::sparkline(&row.chart, out);
+            out.push_str("</td>");
+            element(out, "td", " class=\"num\"", &row.change);
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
+    if let Some(note) = &trend.note {
+        element(out, "p", " class=\"notes\"", note);
+        out.push('\n');
+    }
+    out.push_str("</section>\n");
+}
+
+/// Appends the "what changed" section of the index (rows link to the profiles).
+fn changes_section(out: &mut String, chrome: &Chrome, view: &ChangesView) {
+    open_section(out, chrome, "changes");
+    if !view.intro.is_empty() {
+        element(out, "p", "", &view.intro);
+        out.push('\n');
+    }
+    if view.rows.is_empty() {
+        element(out, "p", "", &view.empty);
+        out.push('\n');
+    } else {
+        out.push_str("<div class=\"scroll\"><table class=\"changes\">\n");
+        let columns: Vec<&str> = view.columns.iter().map(String::as_str).collect();
+        thead(out, &columns, &[false, false, true, false, false, true]);
+        out.push_str("<tbody>\n");
+        for row in &view.rows {
+            out.push_str("<tr><th scope=\"row\">");
+            link(out, &row.href, &row.unit);
+            out.push_str("</th>");
+            element(out, "td", "", &row.reason);
+            element(out, "td", " class=\"num\"", &row.rank);
+            element(out, "td", "", &row.dynamics);
+            out.push_str("<td>");
+            esc(out, &row.indicator);
+            badge(out, row.draft.as_ref());
+            out.push_str("</td>");
+            element(out, "td", " class=\"num\"", &row.change);
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
+    if let Some(note) = &view.note {
+        element(out, "p", " class=\"notes\"", note);
+        out.push('\n');
+    }
+    out.push_str("</section>\n");
+}
+
+/// Appends the units per status × dynamics class.
+fn dynamics_section(out: &mut String, chrome: &Chrome, view: &DynamicsSummary) {
+    open_section(out, chrome, "dynamics");
+    out.push_str("<div class=\"scroll\"><table class=\"dynamics\">\n");
+    let columns: Vec<&str> = view.columns.iter().map(String::as_str).collect();
+    thead(out, &columns, &[false, false, true]);
+    out.push_str("<tbody>\n");
+    for (combined, classes, count) in &view.rows {
+        out.push_str("<tr>");
+        element(out, "th", " scope=\"row\"", combined);
+        element(out, "td", "", classes);
+        element(out, "td", " class=\"num\"", count);
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// Appends the sign-offs section of the index: the draft indicators, then the sign-offs.
+fn release_section(out: &mut String, chrome: &Chrome, view: &ReleaseSection) {
+    open_section(out, chrome, "release");
+    if let Some(note) = &view.drafts {
+        draft_note(out, note);
+    }
+    if view.rows.is_empty() {
+        element(out, "p", "", &view.empty);
+        out.push('\n');
+    } else {
+        out.push_str("<div class=\"scroll\"><table class=\"signoffs\">\n");
+        let columns: Vec<&str> = view.columns.iter().map(String::as_str).collect();
+        thead(
+            out,
+            &columns,
+            &[false, true, false, true, false, false, false],
+        );
+        out.push_str("<tbody>\n");
+        for row in &view.rows {
+            out.push_str("<tr>");
+            element(out, "th", " scope=\"row\"", &row.dataset);
+            element(out, "td", " class=\"num\"", &row.reference_date);
+            element(out, "td", "", &row.office);
+            element(out, "td", " class=\"num\"", &row.signed_on);
+            element(out, "td", "", &row.comment);
+            out.push_str("<td>");
+            element(out, "code", "", &row.sha256);
+            out.push_str("</td>");
+            let attrs = if row.current { "" } else { " class=\"stale\"" };
+            element(out, "td", attrs, &row.status);
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
+    out.push_str("</section>\n");
 }
 
 #[cfg(test)]
@@ -464,7 +674,7 @@ mod tests {
 
     use super::*;
     use crate::render::view::{
-        Bar, BarsView, Fill, Language, Legend, LegendClass, LocatorView, MapUnit, MapView,
+        Bar, BarsView, Fill, Language, Legend, LegendClass, LocatorView, MapLink, MapUnit, MapView,
         NoDataEntry, Pattern, StripView,
     };
 
@@ -525,6 +735,7 @@ mod tests {
             ]
             .map(str::to_owned)
             .to_vec(),
+            extra_css: false,
         }
     }
 
@@ -560,6 +771,7 @@ mod tests {
             }
             .to_owned(),
             weight: weight.map(str::to_owned),
+            draft: None,
             chart: strip(value.map(|_| 2.0)),
         }
     }
@@ -617,11 +829,13 @@ mod tests {
                 width_px: 200.0,
                 description: "Lage von Q02 in Musterstadt".to_owned(),
             },
+            draft_note: None,
             figures: vec![
                 figure("Anteil unter 25 Jahre", Some("23,4"), Some("0,5")),
                 figure("Anteil Unterhaltsvorschuss", None, Some("0,5")),
                 figure("Einwohnerdichte", Some("3.210,0"), None),
             ],
+            trend: None,
             age: Some(BarsView {
                 id_prefix: "age-".to_owned(),
                 bars: vec![
@@ -713,15 +927,21 @@ mod tests {
                 watermark: None,
             },
             map_links: vec![
-                (
-                    "Anteil unter 25 Jahre".to_owned(),
-                    "maps/quartier-under25_share.svg".to_owned(),
-                ),
-                (
-                    "Einwohnerdichte".to_owned(),
-                    "maps/quartier-density.svg".to_owned(),
-                ),
+                MapLink {
+                    label: "Anteil unter 25 Jahre".to_owned(),
+                    href: "maps/quartier-under25_share.svg".to_owned(),
+                    draft: None,
+                },
+                MapLink {
+                    label: "Einwohnerdichte".to_owned(),
+                    href: "maps/quartier-density.svg".to_owned(),
+                    draft: None,
+                },
             ],
+            ranking_draft: None,
+            changes: None,
+            dynamics: None,
+            release: None,
             ranking: vec![
                 ranking_row("1", "Q02", name, true, ""),
                 ranking_row("2", "Q01", "Altstadt", false, ""),
@@ -1146,7 +1366,7 @@ mod tests {
         let units = squares();
         let mut view = index_view(&units, "Altstadt-Nord");
         view.ranking[1].href = "https://example.org/q01.html".to_owned();
-        view.map_links[0].1 = "http://example.org/map.svg".to_owned();
+        view.map_links[0].href = "http://example.org/map.svg".to_owned();
         let mut page = String::new();
         index(&view, &mut page);
         check_self_contained(&page);

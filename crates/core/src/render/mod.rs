@@ -15,6 +15,7 @@ mod colors;
 mod format;
 mod html;
 mod layers;
+mod monitoring;
 mod pages;
 mod report;
 mod svg;
@@ -23,6 +24,9 @@ mod view;
 use std::collections::BTreeMap;
 
 pub use layers::{AttributeColumn, AttributeLayer, AttributeValues, LayerStyle, StyleClass};
+pub use monitoring::{
+    ChangeView, DynamicsView, MonitoringView, ReleaseView, SeriesView, SignoffView,
+};
 pub use report::render_report;
 pub use view::Language;
 
@@ -127,6 +131,8 @@ impl ReportSpec {
 ///     analysis: &analysis,
 ///     catalogue: &catalogue,
 ///     protocol: Some(protocol),
+///     monitoring: None,
+///     release: None,
 /// };
 /// assert_eq!(input.catalogue.len(), 3);
 /// # Ok::<(), quartier::Error>(())
@@ -143,6 +149,12 @@ pub struct ReportInput<'a> {
     pub catalogue: &'a [DatasetEntry],
     /// The anonymize protocol (suppression rule and summary); `None` = not shown.
     pub protocol: Option<&'a AnonymizeProtocol>,
+    /// The ranked level over several reference dates (sparklines and rank over time in the
+    /// profiles, "what changed" on the index); `None` = a report of one date.
+    pub monitoring: Option<&'a MonitoringView>,
+    /// Sign-offs of the offices (draft marks on maps and profiles of indicators without a
+    /// current sign-off, the sign-offs on the index); `None` = not shown, nothing marked.
+    pub release: Option<&'a ReleaseView>,
 }
 
 /// One file of the report: a path relative to the report folder (`/`-separated) and its
@@ -213,6 +225,31 @@ pub enum RenderError {
     MapWidth {
         /// The given width.
         width: f64,
+    },
+    /// A per-unit or per-date vector of the monitoring input has the wrong length.
+    #[error("the monitoring input's `{field}` has {found} entries, expected {expected}")]
+    MonitoringShape {
+        /// The field, with the indicator and the unit id where it applies
+        /// (`series[under25_share].values[Q07]`).
+        field: String,
+        /// Entries expected (units of the level, or dates).
+        expected: usize,
+        /// Entries found.
+        found: usize,
+    },
+    /// A "what changed" entry of the monitoring input names no unit of the ranked level.
+    #[error(
+        "what-changed entry {entry} refers to unit position {unit}, but level `{level}` has {units} units"
+    )]
+    MonitoringUnit {
+        /// Position of the entry in `changes`.
+        entry: usize,
+        /// The unit position it names.
+        unit: usize,
+        /// The ranked level.
+        level: String,
+        /// Units of the level.
+        units: usize,
     },
     /// Computing a finer level's indicators failed.
     #[error(transparent)]

@@ -7,8 +7,8 @@ use super::report::{
     SUPPRESSED_MARK, level_label,
 };
 use super::view::{
-    Bar, BarsView, Chrome, Fact, FigureRow, IndexView, Language, LocatorView, MapView, ProfileView,
-    RankingRow, SourceRow, StripView,
+    Bar, BarsView, Chrome, Fact, FigureRow, IndexView, Language, LocatorView, MapLink, MapView,
+    ProfileView, RankingRow, SourceRow, StripView,
 };
 use crate::anonymize::{LayerKind, TOTAL};
 use crate::classify::Classification;
@@ -305,6 +305,7 @@ impl<'a> Ctx<'a> {
                 self.t("Klasse", "Class"),
                 self.t("Hinweis", "Note"),
             ],
+            extra_css: self.input.monitoring.is_some() || self.input.release.is_some(),
         }
     }
 
@@ -503,7 +504,9 @@ impl<'a> Ctx<'a> {
             facts,
             callout,
             locator: self.locator(u),
+            draft_note: self.composite_draft_note(),
             figures,
+            trend: self.profile_trend(data, u),
             age,
             sources: self.sources(),
             method: self.method(),
@@ -605,6 +608,7 @@ impl<'a> Ctx<'a> {
                 .get(column.spec.name.as_str())
                 .filter(|w| **w > 0.0)
                 .map(|w| self.percent(*w)),
+            draft: self.draft(&column.spec.name),
             chart: StripView {
                 values: classed.finite.clone(),
                 this: value,
@@ -701,7 +705,8 @@ impl<'a> Ctx<'a> {
     pub(super) fn index(
         &self,
         map: MapView<'a>,
-        map_links: Vec<(String, String)>,
+        map_links: Vec<MapLink>,
+        data: &LevelData<'a>,
     ) -> IndexView<'a> {
         let a = self.input.analysis;
         let mut order: Vec<usize> = (0..self.units.len()).collect();
@@ -763,7 +768,11 @@ impl<'a> Ctx<'a> {
             ),
             map,
             map_links,
+            ranking_draft: self.composite_draft(),
             ranking,
+            changes: self.changes(data),
+            dynamics: self.dynamics_summary(),
+            release: self.release(),
             protocol: self.protocol_facts(),
             sources: self.sources(),
             method: self.method(),

@@ -5,8 +5,12 @@ use std::collections::BTreeMap;
 use geo::{Area, MultiPolygon};
 
 use super::format::{integer, number, range};
-use super::view::{Fill, Language, Legend, LegendClass, MapUnit, MapView, NoDataEntry, Pattern};
-use super::{RenderError, Report, ReportFile, ReportInput, ReportSpec, colors, html, svg};
+use super::view::{
+    Fill, Language, Legend, LegendClass, MapLink, MapUnit, MapView, NoDataEntry, Pattern,
+};
+use super::{
+    RenderError, Report, ReportFile, ReportInput, ReportSpec, colors, html, monitoring, svg,
+};
 use crate::anonymize::LayerKind;
 use crate::classify::{Breaks, Classification, class_breaks};
 use crate::hierarchy::{Hierarchy, Unit};
@@ -41,6 +45,16 @@ pub(super) const BARS_WIDTH_PX: f64 = 360.0;
 ///   chart against all units, the age structure of the residents, sources and method.
 /// - **Index** (`index.html`): composite map linking to the profiles, the ranking with
 ///   Monte-Carlo intervals, the protocol summary, sources and method.
+/// - **Over time** (with [`ReportInput::monitoring`]): in every profile the rank at each
+///   reference date, the dynamics class and one sparkline per indicator (estimated values
+///   hollow) with the change first → last; on the index the "what changed" table linking
+///   to the profiles and the units per status × dynamics class.
+/// - **Sign-offs** (with [`ReportInput::release`]): maps of an indicator without a current
+///   sign-off carry an "Entwurf" ("Draft") watermark and its profile rows a badge; the
+///   composite map, the ranking and the profile headers are drafts when an indicator of
+///   the composite is; the index lists the sign-offs with the first 12 hex digits of the
+///   signed table's SHA-256 and whether they are current. See [`MonitoringView`] and
+///   [`ReleaseView`].
 ///
 /// Units of the levels above the blocks are drawn with their shapes closed over the streets
 /// (see `STREET_CLOSING_M`, 15 m: streets up to 30 m wide disappear), so a quarter is one
@@ -56,7 +70,12 @@ pub(super) const BARS_WIDTH_PX: f64 = 360.0;
 ///
 /// [`RenderError::UnknownLevel`] / [`RenderError::UnitMismatch`] when the analysis does not
 /// belong to the hierarchy, [`RenderError::MapWidth`] for a bad width, and
-/// [`RenderError::Indicator`] when a finer level's indicators cannot be computed.
+/// [`RenderError::Indicator`] when a finer level's indicators cannot be computed;
+/// [`RenderError::MonitoringShape`] / [`RenderError::MonitoringUnit`] when the monitoring
+/// input does not fit the ranked level or its dates.
+///
+/// [`MonitoringView`]: super::MonitoringView
+/// [`ReleaseView`]: super::ReleaseView
 ///
 /// # Examples
 ///
@@ -76,6 +95,8 @@ pub(super) const BARS_WIDTH_PX: f64 = 360.0;
 ///     analysis: &analysis,
 ///     catalogue: &catalogue,
 ///     protocol: Some(protocol),
+///     monitoring: None,
+///     release: None,
 /// };
 /// let report = render_report(&input, &ReportSpec::new("Musterstadt"))?;
 /// assert!(report.file("index.html").is_some());
@@ -90,6 +111,9 @@ pub fn render_report(input: &ReportInput<'_>, spec: &ReportSpec) -> Result<Repor
     }
     let shapes = Shapes::new(input.hierarchy, STREET_CLOSING_M);
     let ctx = Ctx::new(input, spec, &shapes)?;
+    if let Some(m) = input.monitoring {
+        monitoring::check(m, &input.analysis.indicators.level, ctx.units)?;
+    }
     let mut files = Vec::new();
     let mut map_links = Vec::new();
 
@@ -98,20 +122,25 @@ pub fn render_report(input: &ReportInput<'_>, spec: &ReportSpec) -> Result<Repor
     for (i, column) in ranked.table.columns.iter().enumerate() {
         let view = ctx.indicator_map(&ranked, i, "../", "m-");
         let path = format!("maps/{}-{}.svg", ranked.name, column.spec.name);
-        map_links.push((format!("{} ({})", view.title, ranked.label()), path.clone()));
+        map_links.push(MapLink {
+            label: format!("{} ({})", view.title, ranked.label()),
+            href: path.clone(),
+            draft: view.watermark.clone(),
+        });
         files.push(svg_file(path, &view));
     }
     let composite_path = format!("maps/{}-composite.svg", ranked.name);
     map_links.insert(
         0,
-        (
-            format!(
+        MapLink {
+            label: format!(
                 "{} ({})",
                 ctx.t("Gesamtindex", "Composite index"),
                 ranked.label()
             ),
-            composite_path.clone(),
-        ),
+            href: composite_path.clone(),
+            draft: ctx.composite_draft(),
+        },
     );
     let composite_view = ctx.composite_map("../", "m-");
     files.push(svg_file(composite_path, &composite_view));
@@ -130,7 +159,11 @@ pub fn render_report(input: &ReportInput<'_>, spec: &ReportSpec) -> Result<Repor
             for (i, column) in data.table.columns.iter().enumerate() {
                 let view = ctx.indicator_map(&data, i, "../", "m-");
                 let path = format!("maps/{}-{}.svg", data.name, column.spec.name);
-                map_links.push((format!("{} ({})", view.title, data.label()), path.clone()));
+                map_links.push(MapLink {
+                    label: format!("{} ({})", view.title, data.label()),
+                    href: path.clone(),
+                    draft: view.watermark.clone(),
+                });
                 files.push(svg_file(path, &view));
             }
         }
@@ -150,7 +183,7 @@ pub fn render_report(input: &ReportInput<'_>, spec: &ReportSpec) -> Result<Repor
     }
 
     // Index first.
-    let index = ctx.index(ctx.composite_map("", "i-"), map_links);
+    let index = ctx.index(ctx.composite_map("", "i-"), map_links, &ranked);
     let mut out = String::with_capacity(256 * 1024);
     html::index(&index, &mut out);
     files.insert(
@@ -811,7 +844,7 @@ impl<'a> Ctx<'a> {
             },
             width_px: self.spec.map_width_px,
             language: self.lang,
-            watermark: None,
+            watermark: self.draft(&column.spec.name),
         }
     }
 
@@ -898,7 +931,7 @@ impl<'a> Ctx<'a> {
             },
             width_px: self.spec.map_width_px,
             language: self.lang,
-            watermark: None,
+            watermark: self.composite_draft(),
         }
     }
 

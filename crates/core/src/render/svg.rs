@@ -24,7 +24,9 @@ use std::fmt::Write as _;
 use geo::{Area, Centroid, Coord, LineString, MultiPolygon, Polygon, Simplify};
 
 use super::format::{self, push_escaped};
-use super::view::{BarsView, Fill, Language, LocatorView, MapView, Pattern, StripView};
+use super::view::{
+    BarsView, Fill, Language, LocatorView, MapView, Pattern, SparklineView, StripView,
+};
 
 /// Appends formatted text to a `String` (writing to a `String` cannot fail).
 macro_rules! w {
@@ -1194,6 +1196,134 @@ pub(crate) fn strip(view: &StripView, out: &mut String) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Sparkline
+// ---------------------------------------------------------------------------------------
+
+/// Height of a sparkline, px.
+const SPARK_HEIGHT: f64 = 30.0;
+
+/// Radius of a sparkline marker, px.
+const SPARK_RADIUS: f64 = 2.5;
+
+/// Writes a sparkline: the dates evenly spaced from left to right, the values scaled to
+/// the height between their minimum and maximum (equal values in the middle); a grey line
+/// joins neighbouring dates that both have a value (a missing value leaves a gap and no
+/// marker); one `<circle>` per value with the value as its tooltip, filled for a measured
+/// value and hollow (white fill, dark ring) for an estimated one; the first label left of
+/// the line, the last label right of it. Non-finite values are left out.
+pub(crate) fn sparkline(view: &SparklineView, out: &mut String) {
+    let width = if view.width_px.is_finite() {
+        view.width_px.clamp(60.0, 2000.0)
+    } else {
+        180.0
+    };
+    let font = 10.0;
+    let side = |label: &str| {
+        if label.is_empty() {
+            SPARK_RADIUS + 2.0
+        } else {
+            text_width(label, font) + 8.0
+        }
+    };
+    let x0 = side(&view.first_label).min(width / 3.0);
+    let x1 = (width - side(&view.last_label)).max(x0 + 10.0).min(width);
+    let (top, bottom) = (SPARK_RADIUS + 3.0, SPARK_HEIGHT - SPARK_RADIUS - 3.0);
+    let (lo, hi) = view
+        .points
+        .iter()
+        .flatten()
+        .map(|p| p.value)
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let span = hi - lo;
+    let n = view.points.len();
+    let x = |i: usize| -> f64 {
+        if n > 1 {
+            x0 + i as f64 / (n - 1) as f64 * (x1 - x0)
+        } else {
+            (x0 + x1) / 2.0
+        }
+    };
+    let y = |v: f64| -> f64 {
+        if span.is_finite() && span > 0.0 {
+            bottom - (v - lo) / span * (bottom - top)
+        } else {
+            (top + bottom) / 2.0
+        }
+    };
+
+    open_svg(out, width, SPARK_HEIGHT, &view.description);
+    // The line: runs of neighbouring present points.
+    let mut line = String::new();
+    let mut segments = 0;
+    let mut previous = false;
+    for (i, point) in view.points.iter().enumerate() {
+        match point.as_ref().filter(|p| p.value.is_finite()) {
+            Some(p) => {
+                line.push(if previous { 'L' } else { 'M' });
+                segments += usize::from(previous);
+                push_px(&mut line, x(i));
+                line.push(' ');
+                push_px(&mut line, y(p.value));
+                previous = true;
+            }
+            None => previous = false,
+        }
+    }
+    if segments > 0 {
+        out.push_str(
+            "<path fill=\"none\" stroke=\"#8c8c8c\" stroke-width=\"1.2\" stroke-linejoin=\"round\" d=\"",
+        );
+        out.push_str(&line);
+        out.push_str("\"/>");
+    }
+    for (i, point) in view.points.iter().enumerate() {
+        let Some(p) = point.as_ref().filter(|p| p.value.is_finite()) else {
+            continue;
+        };
+        out.push_str("<circle cx=\"");
+        push_px(out, x(i));
+        out.push_str("\" cy=\"");
+        push_px(out, y(p.value));
+        out.push_str("\" r=\"");
+        push_px(out, SPARK_RADIUS);
+        if p.estimated {
+            w!(
+                out,
+                "\" fill=\"#fff\" stroke=\"{ACCENT}\" stroke-width=\"1.2\"><title>"
+            );
+        } else {
+            w!(out, "\" fill=\"{ACCENT}\"><title>");
+        }
+        push_escaped(out, &p.tooltip);
+        out.push_str("</title></circle>");
+    }
+    let text_y = SPARK_HEIGHT / 2.0 + 3.5;
+    out.push_str("<g font-size=\"10\" fill=\"#333\">");
+    if !view.first_label.is_empty() {
+        out.push_str("<text x=\"");
+        push_px(out, x0 - SPARK_RADIUS - 3.0);
+        out.push_str("\" y=\"");
+        push_px(out, text_y);
+        out.push_str("\" text-anchor=\"end\">");
+        push_escaped(out, &view.first_label);
+        out.push_str("</text>");
+    }
+    if !view.last_label.is_empty() {
+        out.push_str("<text x=\"");
+        push_px(out, x1 + SPARK_RADIUS + 3.0);
+        out.push_str("\" y=\"");
+        push_px(out, text_y);
+        out.push_str("\">");
+        push_escaped(out, &view.last_label);
+        out.push_str("</text>");
+    }
+    out.push_str("</g></svg>");
+}
+
+// ---------------------------------------------------------------------------------------
 // Bar chart
 // ---------------------------------------------------------------------------------------
 
@@ -2215,5 +2345,101 @@ mod tests {
         let mut svg = String::new();
         bars(&bars_view(), &mut svg);
         insta::assert_snapshot!("bars", svg);
+    }
+
+    // --- sparkline ------------------------------------------------------------------------
+
+    fn spark(values: &[Option<(f64, bool)>], first: &str, last: &str) -> String {
+        let view = SparklineView {
+            points: values
+                .iter()
+                .map(|p| {
+                    p.map(|(value, estimated)| super::super::view::SparkPoint {
+                        value,
+                        estimated,
+                        tooltip: format!("<{value}>"),
+                    })
+                })
+                .collect(),
+            first_label: first.to_owned(),
+            last_label: last.to_owned(),
+            description: "Verlauf".to_owned(),
+            width_px: 100.0,
+        };
+        let mut svg = String::new();
+        sparkline(&view, &mut svg);
+        assert_clean(&svg);
+        svg
+    }
+
+    /// (cx, cy, hollow) of every marker.
+    fn markers(svg: &str) -> Vec<(String, String, bool)> {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name("circle"))
+            .map(|c| {
+                (
+                    c.attribute("cx").unwrap().to_owned(),
+                    c.attribute("cy").unwrap().to_owned(),
+                    c.attribute("fill") == Some("#fff"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sparkline_positions_by_hand() {
+        // Without labels the dates span x = 4.5 … 95.5 (radius 2.5 + 2 px on each side);
+        // values span y = 24.5 (lowest) … 5.5 (highest) of the 30 px (radius + 3 px margins).
+        let svg = spark(
+            &[Some((1.0, false)), Some((2.0, true)), Some((3.0, false))],
+            "",
+            "",
+        );
+        assert_eq!(
+            markers(&svg),
+            [
+                ("4.5".into(), "24.5".into(), false),
+                ("50".into(), "15".into(), true),
+                ("95.5".into(), "5.5".into(), false),
+            ]
+        );
+        assert!(svg.contains(" d=\"M4.5 24.5L50 15L95.5 5.5\""));
+        assert!(svg.contains("<title>&lt;2&gt;</title>"));
+        assert!(!svg.contains("<text"));
+    }
+
+    #[test]
+    fn sparkline_leaves_gaps_and_non_finite_values_out() {
+        // A gap in the middle: two markers, no line.
+        let svg = spark(&[Some((1.0, true)), None, Some((3.0, false))], "1", "3");
+        let m = markers(&svg);
+        assert_eq!(m.len(), 2);
+        assert!(m[0].2 && !m[1].2);
+        assert!(!svg.contains("<path"));
+        // Labels: "1" is 5.6 px wide at 10 px, so the line starts at 13.6 px; "3" likewise
+        // ends it at 86.4 px; the labels sit 5.5 px outside.
+        assert_eq!((m[0].0.as_str(), m[1].0.as_str()), ("13.6", "86.4"));
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<(&str, &str)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|t| (t.attribute("x").unwrap(), t.text().unwrap()))
+            .collect();
+        assert_eq!(texts, [("8.1", "1"), ("91.9", "3")]);
+        // NaN and infinity are missing values; one value sits in the middle.
+        let svg = spark(
+            &[
+                Some((f64::NAN, false)),
+                Some((2.0, false)),
+                Some((f64::INFINITY, true)),
+            ],
+            "",
+            "",
+        );
+        assert_eq!(markers(&svg), [("50".into(), "15".into(), false)]);
+        // No value at all: a valid, empty chart.
+        let svg = spark(&[None, None], "", "");
+        assert!(markers(&svg).is_empty());
     }
 }

@@ -205,6 +205,8 @@ pub(crate) struct FigureRow {
     pub class: String,
     /// Whether the indicator enters the composite index, with its weight (formatted).
     pub weight: Option<String>,
+    /// The draft badge text (`Entwurf`) when the indicator has no current sign-off.
+    pub draft: Option<String>,
     /// The comparison chart.
     pub chart: StripView,
 }
@@ -245,6 +247,9 @@ pub(crate) struct Chrome {
     pub figure_columns: Vec<String>,
     /// Column headers of the ranking table.
     pub ranking_columns: Vec<String>,
+    /// Add the style rules of the monitoring and sign-off parts (draft badges, sparklines);
+    /// off when the report has neither, so that such pages stay byte-identical.
+    pub extra_css: bool,
 }
 
 /// A quarter profile (Steckbrief).
@@ -262,8 +267,13 @@ pub(crate) struct ProfileView<'a> {
     pub callout: Option<String>,
     /// The locator map.
     pub locator: LocatorView<'a>,
+    /// A draft note under the header: (badge, text), when the composite rests on an
+    /// indicator without a current sign-off; `None` = none.
+    pub draft_note: Option<(String, String)>,
     /// Key figures, one per indicator.
     pub figures: Vec<FigureRow>,
+    /// The unit over time (monitoring); `None` = no monitoring input.
+    pub trend: Option<ProfileTrend>,
     /// Age structure of the residents; `None` when the dataset is not published here.
     pub age: Option<BarsView>,
     /// Data sources.
@@ -310,14 +320,167 @@ pub(crate) struct IndexView<'a> {
     pub subtitle: String,
     /// The composite map (units link to their profiles).
     pub map: MapView<'a>,
-    /// Links to the other maps (`(label, href)`), e.g. `maps/quartier-under25_share.svg`.
-    pub map_links: Vec<(String, String)>,
+    /// Links to the other maps, e.g. `maps/quartier-under25_share.svg`.
+    pub map_links: Vec<MapLink>,
+    /// The draft badge of the ranking heading (the composite rests on an indicator without
+    /// a current sign-off); `None` = not a draft.
+    pub ranking_draft: Option<String>,
     /// The ranking, by rank (excluded units last).
     pub ranking: Vec<RankingRow>,
+    /// The "what changed" table; `None` = no monitoring input.
+    pub changes: Option<ChangesView>,
+    /// Counts per status × dynamics class; `None` = no monitoring input or no dynamics.
+    pub dynamics: Option<DynamicsSummary>,
+    /// The sign-offs of the offices; `None` = no release input.
+    pub release: Option<ReleaseSection>,
     /// Protocol summary facts (records per dataset, suppressed cells, audit result).
     pub protocol: Vec<Fact>,
     /// Data sources.
     pub sources: Vec<SourceRow>,
     /// Method facts.
     pub method: Vec<Fact>,
+}
+
+/// A link to another map on the index page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MapLink {
+    /// The link text, e.g. `Anteil unter 25 Jahre (Quartier)`.
+    pub label: String,
+    /// The target, e.g. `maps/quartier-under25_share.svg`.
+    pub href: String,
+    /// The draft badge text (`Entwurf`) when the map is a draft; `None` = signed off.
+    pub draft: Option<String>,
+}
+
+/// One point of a sparkline.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SparkPoint {
+    /// The value.
+    pub value: f64,
+    /// Estimated (drawn hollow), e.g. through the block key from older boundaries.
+    pub estimated: bool,
+    /// Tooltip, e.g. `31.12.2021: 12,3 (geschätzt)`.
+    pub tooltip: String,
+}
+
+/// A sparkline: one indicator of one unit over the reference dates.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SparklineView {
+    /// One entry per date, oldest first; `None` = no value at that date (left out).
+    pub points: Vec<Option<SparkPoint>>,
+    /// The first present value, formatted (drawn left of the line); empty = none.
+    pub first_label: String,
+    /// The last present value, formatted (drawn right of the line); empty = none.
+    pub last_label: String,
+    /// Accessible description.
+    pub description: String,
+    /// Width in CSS pixels (height is fixed, about 30 px).
+    pub width_px: f64,
+}
+
+/// One indicator row of a profile's development table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TrendRow {
+    /// Indicator label.
+    pub label: String,
+    /// Unit of the values, e.g. `%`; may be empty.
+    pub unit: String,
+    /// The draft badge text when the indicator has no current sign-off.
+    pub draft: Option<String>,
+    /// The sparkline.
+    pub chart: SparklineView,
+    /// The change first → last with its unit, e.g. `+2,3 Prozentpunkte`, or `–`.
+    pub change: String,
+}
+
+/// A profile's development over time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ProfileTrend {
+    /// Facts: rank over time, dynamics, status × dynamics class.
+    pub facts: Vec<Fact>,
+    /// Column headers: indicator, development (with the dates), change.
+    pub columns: Vec<String>,
+    /// One row per indicator series.
+    pub rows: Vec<TrendRow>,
+    /// The note on estimated values, when this unit has one; `None` = none.
+    pub note: Option<String>,
+}
+
+/// One row of the "what changed" table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChangeRow {
+    /// Unit id and name.
+    pub unit: String,
+    /// Link to the unit's profile.
+    pub href: String,
+    /// Why the unit is listed (already worded).
+    pub reason: String,
+    /// Rank before → now, e.g. `12 → 7`.
+    pub rank: String,
+    /// Dynamics class or `–`.
+    pub dynamics: String,
+    /// The indicator's label or `–`.
+    pub indicator: String,
+    /// The draft badge of the indicator.
+    pub draft: Option<String>,
+    /// The change with its unit, or `–`.
+    pub change: String,
+}
+
+/// The "what changed" table of the index page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChangesView {
+    /// Line above the table (the dates compared).
+    pub intro: String,
+    /// Column headers: unit, reason, rank, dynamics, indicator, change.
+    pub columns: Vec<String>,
+    /// The rows in the input's order.
+    pub rows: Vec<ChangeRow>,
+    /// Text shown instead of the table when there are no rows.
+    pub empty: String,
+    /// The note on estimated values; `None` = no estimated value.
+    pub note: Option<String>,
+}
+
+/// Units per status × dynamics class on the index page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DynamicsSummary {
+    /// Column headers: class, dynamics, units.
+    pub columns: Vec<String>,
+    /// (combined class, dynamics classes, count formatted), sorted by the combined class.
+    pub rows: Vec<(String, String, String)>,
+}
+
+/// One sign-off row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SignoffRow {
+    /// Dataset title.
+    pub dataset: String,
+    /// Reference date, formatted.
+    pub reference_date: String,
+    /// The office.
+    pub office: String,
+    /// Sign-off date, formatted.
+    pub signed_on: String,
+    /// Comment or `–`.
+    pub comment: String,
+    /// First 12 hex digits of the table's SHA-256.
+    pub sha256: String,
+    /// `aktuell` or `veraltet – Tabelle geändert`.
+    pub status: String,
+    /// Whether the sign-off covers the current table.
+    pub current: bool,
+}
+
+/// The sign-offs section of the index page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReleaseSection {
+    /// Column headers.
+    pub columns: Vec<String>,
+    /// The sign-offs in the input's order.
+    pub rows: Vec<SignoffRow>,
+    /// Text shown instead of the table when there is no sign-off.
+    pub empty: String,
+    /// (badge, text) naming the draft indicators; `None` = none.
+    pub drafts: Option<(String, String)>,
 }
