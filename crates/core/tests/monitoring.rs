@@ -413,3 +413,55 @@ fn an_earlier_block_that_maps_nowhere_is_an_error_naming_it_date_and_layer() {
     assert!(e.contains("baubloecke_2022.geojson"), "{e}");
     assert!(e.contains("05758999-01-01-999"), "{e}");
 }
+
+#[test]
+fn draft_marks_follow_the_sign_offs_and_a_changed_table_loses_its_sign_off() {
+    let dir = tempfile::tempdir().unwrap();
+    quartier::init_project(dir.path()).unwrap();
+    let project = Project::load(&dir.path().join("project.toml")).unwrap();
+    quartier::anonymize_project(&project, &mut ()).unwrap();
+    let drafted = |project: &Project| -> BTreeSet<String> {
+        let a = quartier::analyze_project(project, None, &mut ()).unwrap();
+        let maps = project.outputs.analysis.join("report/maps");
+        // The quarter maps with an "Entwurf" mark are exactly the drafts (and the composite,
+        // which is a draft when any indicator is).
+        let marked: BTreeSet<String> = std::fs::read_dir(&maps)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("quartier-")
+            })
+            .filter(|p| std::fs::read_to_string(p).unwrap().contains("Entwurf"))
+            .map(|p| {
+                let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+                name.trim_start_matches("quartier-").to_owned()
+            })
+            .collect();
+        let mut expected: BTreeSet<String> = a.drafts.iter().cloned().collect();
+        if !expected.is_empty() {
+            expected.insert("composite".to_owned());
+        }
+        assert_eq!(marked, expected);
+        expected
+    };
+    // Nothing signed: every indicator is a draft.
+    let all = drafted(&project);
+    assert_eq!(all.len(), 5, "{all:?}");
+    // The registry office signs the residents: the two resident-only indicators are final.
+    quartier::release_project(&project, "resident", "Bürgeramt", None, None, "2025-01-15").unwrap();
+    let after = drafted(&project);
+    let expected: BTreeSet<String> = ["kita_low_income_share", "child_support_rate", "composite"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(after, expected);
+    // A changed table invalidates its sign-off.
+    let table = project.protected_table_path(RecordKind::Resident, project.current_date());
+    let mut text = std::fs::read_to_string(&table).unwrap();
+    text.push('\n');
+    std::fs::write(&table, text).unwrap();
+    assert_eq!(drafted(&project), all);
+}

@@ -157,23 +157,6 @@ pub fn run(args: &Args, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Spinners on stderr for the library's steps.
-struct Steps {
-    quiet: bool,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl quartier::Progress for Steps {
-    fn start(&mut self, step: &str) {
-        self.bar = Some(progress::step(self.quiet, step));
-    }
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            progress::done(&bar);
-        }
-    }
-}
-
 /// `quartier demo --over-time`: Musterstadt on three reference dates written as a
 /// monitoring project (`project.toml` and `data/` in the output folder), then run like
 /// `quartier run`.
@@ -187,7 +170,7 @@ fn over_time(args: &Args, seed: u64, quiet: bool) -> anyhow::Result<()> {
     if args.english {
         project.language = quartier::Language::English;
     }
-    let mut steps = Steps { quiet, bar: None };
+    let mut steps = super::project::Bars::new(quiet);
     let outcome = quartier::run_project(&project, true, true, &mut steps)?;
     if !quiet {
         eprintln!(

@@ -64,9 +64,16 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 /// Spinners on stderr for the library's steps.
-struct Bars {
+pub(crate) struct Bars {
     quiet: bool,
     bar: Option<ProgressBar>,
+}
+
+impl Bars {
+    /// No spinner yet; `quiet` shows none.
+    pub(crate) fn new(quiet: bool) -> Self {
+        Self { quiet, bar: None }
+    }
 }
 
 impl quartier::Progress for Bars {
