@@ -478,6 +478,15 @@ pub enum InputSource {
         /// SHA-256 of the file's bytes, lowercase hex.
         sha256: String,
     },
+    /// A table or query of a PostGIS database (no checksum: a database has no file to
+    /// hash; the row count is in the dataset's protocol).
+    Database {
+        /// What the table holds.
+        name: String,
+        /// `PostGIS table schema.table` or `PostGIS query` (without the connection, which
+        /// may name a person's account).
+        source: String,
+    },
     /// Generated data (the demo town), reproducible from the seed.
     Generated {
         /// What was generated.
@@ -491,6 +500,7 @@ impl std::fmt::Display for InputSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::File { name, file, sha256 } => write!(f, "{name}: {file}, sha256 {sha256}"),
+            Self::Database { name, source } => write!(f, "{name}: {source}"),
             Self::Generated { name, seed } => write!(f, "{name}: generated, seed {seed}"),
         }
     }
@@ -790,6 +800,9 @@ impl AnonymizeProtocol {
             match input {
                 InputSource::File { name, file, sha256 } => {
                     writeln!(s, "- {}: `{}`, SHA-256 `{sha256}`", md(name), md(file))?
+                }
+                InputSource::Database { name, source } => {
+                    writeln!(s, "- {}: {}", md(name), md(source))?;
                 }
                 InputSource::Generated { name, seed } => {
                     writeln!(s, "- {}: generated, seed {seed}", md(name))?;

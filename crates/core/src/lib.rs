@@ -111,6 +111,11 @@ pub use io::{
 };
 pub use io::{LayerProblem, Srs, write_geopackage, write_layer_geojson};
 pub use io::{
+    PostgisProblem, PostgisSource, PostgisTarget, Relation, check_postgis_target,
+    read_block_features_postgis, read_records_postgis, read_unit_features_postgis,
+    write_postgis_layers,
+};
+pub use io::{
     ProtectedCsvProblem, read_protected_csv, sha256_file, write_anonymized, write_grouping_csv,
     write_protected_csv, write_protected_csv_to, write_protocol_json, write_protocol_markdown,
 };

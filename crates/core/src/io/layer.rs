@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use super::IoError;
 use super::geojson::{BlockLayerSpec, read_block_features, read_unit_features};
 use super::gpkg_read::read_block_features_gpkg;
+use super::postgis::{PostgisSource, read_block_features_postgis, read_unit_features_postgis};
 use super::shapefile::{read_block_features_shapefile, read_unit_features_shapefile};
 use crate::hierarchy::{BlockFeature, Hierarchy, HierarchyBuilder, UnitFeature, ValidationReport};
 
@@ -122,7 +123,8 @@ fn source_error(path: &Path, problem: LayerSourceProblem) -> IoError {
     }
 }
 
-/// A layer in a file: the path and, for a GeoPackage, the layer (feature table) name.
+/// A layer in a file — the path and, for a GeoPackage, the layer (feature table) name — or
+/// in a PostGIS database.
 ///
 /// # Examples
 ///
@@ -139,6 +141,9 @@ pub struct LayerSource {
     /// The GeoPackage layer; `None` takes the only feature layer. Must be `None` for the
     /// single-layer formats.
     pub layer: Option<String>,
+    /// A PostGIS table or query instead of a file; `path` is then only its name in
+    /// messages (see [`LayerSource::postgis`]).
+    pub postgis: Option<PostgisSource>,
 }
 
 impl LayerSource {
@@ -147,6 +152,26 @@ impl LayerSource {
         Self {
             path: path.into(),
             layer: None,
+            postgis: None,
+        }
+    }
+
+    /// A source for a PostGIS table or query; its `path` is the source's name
+    /// (`PostGIS table alkis.bloecke`), for messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quartier::{LayerSource, PostgisSource};
+    ///
+    /// let blocks = LayerSource::postgis(PostgisSource::table("service=gis", "alkis.bloecke"));
+    /// assert_eq!(blocks.path.display().to_string(), "PostGIS table alkis.bloecke");
+    /// ```
+    pub fn postgis(source: PostgisSource) -> Self {
+        Self {
+            path: PathBuf::from(source.to_string()),
+            layer: None,
+            postgis: Some(source),
         }
     }
 
@@ -230,6 +255,9 @@ pub fn read_block_layer_any(
     source: &LayerSource,
     spec: &BlockLayerSpec,
 ) -> Result<Vec<BlockFeature>, IoError> {
+    if let Some(db) = &source.postgis {
+        return read_block_features_postgis(db, spec);
+    }
     match source.format()? {
         LayerFormat::GeoJson => read_block_features(&source.path, spec),
         LayerFormat::GeoPackage => {
@@ -267,6 +295,9 @@ pub fn read_unit_layer_any(
     id_field: &str,
     name_field: Option<&str>,
 ) -> Result<Vec<UnitFeature>, IoError> {
+    if let Some(db) = &source.postgis {
+        return read_unit_features_postgis(db, id_field, name_field);
+    }
     match source.format()? {
         LayerFormat::GeoJson => read_unit_features(&source.path, id_field, name_field),
         LayerFormat::GeoPackage => {
@@ -379,7 +410,7 @@ pub fn read_hierarchy_from(
         }
         levels.push(level);
     }
-    if upper.is_empty() {
+    if upper.is_empty() && blocks.postgis.is_none() {
         match blocks.format()? {
             LayerFormat::GeoJson => return super::geojson::read_hierarchy(&blocks.path, spec),
             LayerFormat::GeoPackage => {

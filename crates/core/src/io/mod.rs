@@ -20,6 +20,7 @@ mod house_coordinates;
 mod layer;
 mod layers_geojson;
 mod points;
+mod postgis;
 mod protected;
 mod ranking;
 mod records;
@@ -53,6 +54,12 @@ pub use layers_geojson::write_layer_geojson;
 pub use points::{
     CsvEncoding, CsvOptions, CsvProblem, MAX_CSV_LINE_BYTES, PointColumns, PointTable,
     read_points_csv, read_points_csv_bytes, read_points_csv_bytes_with, read_points_csv_with,
+};
+pub(crate) use postgis::check_conninfo;
+pub use postgis::{
+    PostgisProblem, PostgisSource, PostgisTarget, Relation, check_postgis_target,
+    read_block_features_postgis, read_records_postgis, read_unit_features_postgis,
+    write_postgis_layers,
 };
 pub use protected::{
     ProtectedCsvProblem, read_protected_csv, sha256_file, write_anonymized, write_grouping_csv,
@@ -201,6 +208,21 @@ pub enum IoError {
         field: Option<String>,
         /// What is wrong.
         problem: GeoPackageProblem,
+    },
+    /// A PostGIS source or target is unusable: the server, the table, a column, a row.
+    /// Names the table or query and the server (never a password) and, where it applies,
+    /// the 1-based row and the column — never a value of a record.
+    #[error("{what}{}{}: {problem}", row.map(|r| format!(", row {r}")).unwrap_or_default(), column.as_deref().map(|c| format!(", {}", if c.starts_with("layer ") { c.to_owned() } else { format!("column `{c}`") })).unwrap_or_default())]
+    Postgis {
+        /// The table, query or target schema, and the connection string (without a
+        /// password).
+        what: String,
+        /// 1-based row number, in the order read, if any.
+        row: Option<u64>,
+        /// The column (or `layer <name>` for a target) concerned, if any.
+        column: Option<String>,
+        /// What is wrong.
+        problem: Box<PostgisProblem>,
     },
     /// A block layer given in memory as WKB geometries and id columns
     /// ([`WkbBlockColumns`]) is unusable.

@@ -228,6 +228,26 @@ impl InputSource {
     ///
     /// [`IoError::File`] when the file cannot be read.
     pub fn from_file(name: impl Into<String>, path: &Path) -> Result<Self, IoError> {
+        Self::from_source(name, &crate::io::LayerSource::new(path))
+    }
+
+    /// The input a layer or dataset source stands for: a file with its SHA-256, or a
+    /// PostGIS table or query (named without its connection).
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::File`] when a file cannot be read.
+    pub fn from_source(
+        name: impl Into<String>,
+        source: &crate::io::LayerSource,
+    ) -> Result<Self, IoError> {
+        if let Some(db) = &source.postgis {
+            return Ok(Self::Database {
+                name: name.into(),
+                source: db.to_string(),
+            });
+        }
+        let path = source.path.as_path();
         Ok(Self::File {
             name: name.into(),
             file: path.file_name().map_or_else(

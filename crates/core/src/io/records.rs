@@ -313,6 +313,7 @@ pub fn read_records_csv(
 }
 
 /// Column indices of the location.
+#[derive(Debug, Clone, Copy)]
 enum Locate {
     Coordinates {
         x: usize,
@@ -368,51 +369,21 @@ pub fn read_records_csv_bytes(
     options: &CsvOptions,
 ) -> Result<RecordFile, IoError> {
     let (input, mut reader) = CsvInput::open(path, bytes, options)?;
-    let find = |name: &str| input.column(path, name);
-    let locate = match &columns.location {
-        RecordLocation::Coordinates { x, y } => Locate::Coordinates {
-            x: find(x)?,
-            y: find(y)?,
-        },
-        RecordLocation::Address(a) => Locate::Address {
-            municipality: a.municipality.as_deref().map(find).transpose()?,
-            postcode: a.postcode.as_deref().map(find).transpose()?,
-            street: find(&a.street)?,
-            house_number: find(&a.house_number)?,
-            suffix: a.suffix.as_deref().map(find).transpose()?,
-        },
-    };
-    let ai = find(&columns.age)?;
-    let fi = match (kind, &columns.fee_bracket) {
-        (RecordKind::Kita, Some(f)) => Some(find(f)?),
-        (RecordKind::Kita, None) => {
-            return Err(csv_error(
+    let parser = RowParser::new(
+        kind,
+        columns,
+        options.decimal_comma,
+        |name| input.column(path, name),
+        || {
+            csv_error(
                 path,
                 CsvProblem::MissingColumn {
                     column: "fee_bracket (no column named for it)".to_owned(),
                 },
-            ));
-        }
-        _ => None,
-    };
-    // the columns that are read, in header order
-    let mut used: Vec<usize> = vec![ai];
-    used.extend(fi);
-    match locate {
-        Locate::Coordinates { x, y } => used.extend([x, y]),
-        Locate::Address {
-            municipality,
-            postcode,
-            street,
-            house_number,
-            suffix,
-        } => {
-            used.extend([street, house_number]);
-            used.extend(municipality.into_iter().chain(postcode).chain(suffix));
-        }
-    }
-    used.sort_unstable();
-    used.dedup();
+            )
+        },
+    )?;
+    let used = parser.used();
     // trailing empty header names (a trailing delimiter) are not columns a row must have
     let width = input.header.len()
         - input
@@ -429,9 +400,7 @@ pub fn read_records_csv_bytes(
             .unwrap_or_default()
     };
 
-    let (mut residents, mut kita, mut child_support) = (Vec::new(), Vec::new(), Vec::new());
-    let mut addresses = Vec::new();
-    let mut lines = Vec::new();
+    let mut out = RecordSink::default();
     let mut rejected = Vec::new();
     let mut record = csv::ByteRecord::new();
     // positions of a reader restarted after an unbalanced quote are relative to its start
@@ -526,48 +495,124 @@ pub fn read_records_csv_bytes(
                 .map(|c| c.trim().to_owned())
                 .unwrap_or_default()
         };
-        let small = |column: usize| -> Result<u8, Rejection> {
+        if let Err((column, reason)) = parser.parse(&text, line, &mut out) {
+            rejected.push(reject(column, reason));
+        }
+    }
+    Ok(out.finish(rejected))
+}
+
+/// Turns one row's cells into a record: the reading shared by the CSV reader and the PostGIS
+/// reader, so that both accept and reject exactly the same values.
+#[derive(Debug)]
+pub(crate) struct RowParser {
+    kind: RecordKind,
+    locate: Locate,
+    age: usize,
+    fee_bracket: Option<usize>,
+    decimal_comma: Option<bool>,
+}
+
+impl RowParser {
+    /// Finds the columns with `find` (the index of a named column, or the reader's error);
+    /// `no_fee_column` is the error for Kita records without a fee-bracket column.
+    pub(crate) fn new(
+        kind: RecordKind,
+        columns: &RecordColumns,
+        decimal_comma: Option<bool>,
+        find: impl Fn(&str) -> Result<usize, IoError>,
+        no_fee_column: impl FnOnce() -> IoError,
+    ) -> Result<Self, IoError> {
+        let locate = match &columns.location {
+            RecordLocation::Coordinates { x, y } => Locate::Coordinates {
+                x: find(x)?,
+                y: find(y)?,
+            },
+            RecordLocation::Address(a) => Locate::Address {
+                municipality: a.municipality.as_deref().map(&find).transpose()?,
+                postcode: a.postcode.as_deref().map(&find).transpose()?,
+                street: find(&a.street)?,
+                house_number: find(&a.house_number)?,
+                suffix: a.suffix.as_deref().map(&find).transpose()?,
+            },
+        };
+        let age = find(&columns.age)?;
+        let fee_bracket = match (kind, &columns.fee_bracket) {
+            (RecordKind::Kita, Some(f)) => Some(find(f)?),
+            (RecordKind::Kita, None) => return Err(no_fee_column()),
+            _ => None,
+        };
+        Ok(Self {
+            kind,
+            locate,
+            age,
+            fee_bracket,
+            decimal_comma,
+        })
+    }
+
+    /// The columns that are read, ascending.
+    pub(crate) fn used(&self) -> Vec<usize> {
+        let mut used: Vec<usize> = vec![self.age];
+        used.extend(self.fee_bracket);
+        match self.locate {
+            Locate::Coordinates { x, y } => used.extend([x, y]),
+            Locate::Address {
+                municipality,
+                postcode,
+                street,
+                house_number,
+                suffix,
+            } => {
+                used.extend([street, house_number]);
+                used.extend(municipality.into_iter().chain(postcode).chain(suffix));
+            }
+        }
+        used.sort_unstable();
+        used.dedup();
+        used
+    }
+
+    /// Reads one row (`text` gives a column's trimmed cell, empty for a missing one) into
+    /// `out` as starting on `line`, or names the column and the reason it is rejected.
+    pub(crate) fn parse(
+        &self,
+        text: &dyn Fn(usize) -> String,
+        line: u64,
+        out: &mut RecordSink,
+    ) -> Result<(), (usize, RejectReason)> {
+        let small = |column: usize| -> Result<u8, (usize, RejectReason)> {
             let cell = text(column);
             if cell.is_empty() {
-                return Err(reject(column, RejectReason::MissingField));
+                return Err((column, RejectReason::MissingField));
             }
             let digits = cell.strip_prefix(['-', '+']).unwrap_or(&cell);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(reject(column, RejectReason::Unparsable));
+                return Err((column, RejectReason::Unparsable));
             }
             cell.parse::<u8>()
-                .map_err(|_| reject(column, RejectReason::OutOfRange))
+                .map_err(|_| (column, RejectReason::OutOfRange))
         };
-        let age = match small(ai) {
-            Ok(a) => a,
-            Err(r) => {
-                rejected.push(r);
-                continue;
-            }
-        };
+        let age = small(self.age)?;
         // a bracket outside the fee table is out of range like an age above 255: counted
         // here, by row, rather than failing the whole count later
-        let fee_bracket = |column: usize| {
-            small(column).and_then(|f| match crate::fee_bracket_category(f) {
-                Some(_) => Ok(f),
-                None => Err(reject(column, RejectReason::OutOfRange)),
+        let fee = self
+            .fee_bracket
+            .map(|column| {
+                small(column).and_then(|f| match crate::fee_bracket_category(f) {
+                    Some(_) => Ok(f),
+                    None => Err((column, RejectReason::OutOfRange)),
+                })
             })
-        };
-        let fee = match fi.map(fee_bracket).transpose() {
-            Ok(f) => f,
-            Err(r) => {
-                rejected.push(r);
-                continue;
-            }
-        };
-        let position = match locate {
+            .transpose()?;
+        let position = match self.locate {
             Locate::Coordinates { x, y } => {
                 let (xs, ys) = (text(x), text(y));
                 if xs.is_empty() && ys.is_empty() {
                     None
                 } else {
                     let coordinate = |text: &str| {
-                        parse_number(text, options.decimal_comma)
+                        parse_number(text, self.decimal_comma)
                             .filter(|v| v.abs() <= crate::hierarchy::MAX_COORDINATE_M)
                     };
                     let (x, y) = (coordinate(&xs), coordinate(&ys));
@@ -584,7 +629,7 @@ pub fn read_records_csv_bytes(
                 let optional = |i: Option<usize>| i.map(text).unwrap_or_default();
                 let mut number = text(house_number);
                 number.push_str(&optional(suffix));
-                addresses.push(Address {
+                out.addresses.push(Address {
                     municipality: optional(municipality),
                     postcode: optional(postcode),
                     street: text(street),
@@ -593,26 +638,43 @@ pub fn read_records_csv_bytes(
                 None
             }
         };
-        lines.push(line);
-        match kind {
-            RecordKind::Resident => residents.push(Resident { position, age }),
-            RecordKind::Kita => kita.push(KitaRecord {
+        out.lines.push(line);
+        match self.kind {
+            RecordKind::Resident => out.residents.push(Resident { position, age }),
+            RecordKind::Kita => out.kita.push(KitaRecord {
                 position,
                 child_age: age,
                 fee_bracket: fee.unwrap_or_default(),
             }),
-            RecordKind::ChildSupport => child_support.push(ChildSupportCase {
+            RecordKind::ChildSupport => out.child_support.push(ChildSupportCase {
                 position,
                 child_age: age,
             }),
         }
+        Ok(())
     }
-    Ok(RecordFile {
-        records: Records::new(residents, kita, child_support),
-        addresses,
-        lines,
-        rejected,
-    })
+}
+
+/// The records read so far (see [`RowParser::parse`]).
+#[derive(Default)]
+pub(crate) struct RecordSink {
+    residents: Vec<Resident>,
+    kita: Vec<KitaRecord>,
+    child_support: Vec<ChildSupportCase>,
+    addresses: Vec<Address>,
+    lines: Vec<u64>,
+}
+
+impl RecordSink {
+    /// The records with the rows not read.
+    pub(crate) fn finish(self, rejected: Vec<Rejection>) -> RecordFile {
+        RecordFile {
+            records: Records::new(self.residents, self.kita, self.child_support),
+            addresses: self.addresses,
+            lines: self.lines,
+            rejected,
+        }
+    }
 }
 
 /// Whether the record that starts at `raw` is quoted as RFC 4180 says: a quoted field's

@@ -61,7 +61,12 @@ pub(crate) struct DatasetSection {
     #[serde(default)]
     pub legal_basis: Option<String>,
     pub reference_date: String,
-    pub path: PathBuf,
+    /// The CSV file; or `postgis`.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// A PostGIS table or query instead of a file.
+    #[serde(default)]
+    pub postgis: Option<PostgisSection>,
     /// CRS of the coordinate columns; default the project's.
     #[serde(default)]
     pub crs: Option<Spanned<String>>,
@@ -130,10 +135,37 @@ pub(crate) struct FieldSection {
     pub sensitivity: Option<String>,
 }
 
+/// `postgis = { connection, table | query, geometry }`: a PostGIS table or query.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PostgisSection {
+    /// A libpq connection string or `service=...`; never a password.
+    pub connection: String,
+    #[serde(default)]
+    pub table: Option<String>,
+    #[serde(default)]
+    pub query: Option<String>,
+    /// The geometry column (default: the only one).
+    #[serde(default)]
+    pub geometry: Option<String>,
+}
+
+/// `[outputs.postgis]`: the schema the published layers are written into.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PostgisTargetSection {
+    pub connection: String,
+    pub schema: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HierarchySection {
-    pub path: PathBuf,
+    /// The layer file; or `postgis`.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub postgis: Option<PostgisSection>,
     #[serde(default)]
     pub layer: Option<String>,
     #[serde(default)]
@@ -154,7 +186,10 @@ pub(crate) struct HierarchySection {
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpperSection {
     pub level: String,
-    pub path: PathBuf,
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub postgis: Option<PostgisSection>,
     #[serde(default)]
     pub layer: Option<String>,
     /// CRS of this layer; default the block layer's.
@@ -347,6 +382,9 @@ pub(crate) struct OutputsSection {
     /// The analysis: ranking, report, GIS layers.
     #[serde(default = "default_analysis")]
     pub analysis: PathBuf,
+    /// Also write the published layers into a PostGIS schema.
+    #[serde(default)]
+    pub postgis: Option<PostgisTargetSection>,
 }
 
 impl Default for OutputsSection {
@@ -355,6 +393,7 @@ impl Default for OutputsSection {
             sealed: default_sealed(),
             protected: default_protected(),
             analysis: default_analysis(),
+            postgis: None,
         }
     }
 }

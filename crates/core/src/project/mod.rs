@@ -45,7 +45,7 @@ use crate::catalogue::DatasetEntry;
 use crate::crs::Crs;
 use crate::disclosure::{FrequencyRule, Zeros};
 use crate::indicator::{AreaBasis, IndicatorSpec, Measure, Smoothing, Term};
-use crate::io::LayerSource;
+use crate::io::{LayerSource, PostgisSource, PostgisTarget, Relation};
 use crate::rank::{Direction, Normalization, Selection, UncertaintySpec, Weighting};
 use crate::records::RecordKind;
 use crate::render::Language;
@@ -235,8 +235,12 @@ pub struct Dataset {
     pub kind: RecordKind,
     /// Catalogue entry (office, reference date, legal basis, ...).
     pub entry: DatasetEntry,
-    /// The file (resolved against the project folder).
+    /// The file (resolved against the project folder); for a PostGIS source, the source's
+    /// name (for messages).
     pub path: PathBuf,
+    /// A PostGIS table or query instead of a CSV file (the current reference date only;
+    /// earlier dates are files).
+    pub postgis: Option<PostgisSource>,
     /// CRS of the coordinate columns.
     pub crs: Crs,
     /// The dialect.
@@ -351,6 +355,8 @@ pub struct Outputs {
     pub protected: PathBuf,
     /// Ranking, report and GIS layers.
     pub analysis: PathBuf,
+    /// A PostGIS schema the published layers are also written into.
+    pub postgis: Option<PostgisTarget>,
 }
 
 /// The disclosure rules of the sealed phase.
@@ -745,19 +751,36 @@ impl Resolver<'_> {
                     ),
                 ));
             }
+            let crs = match &u.crs {
+                Some(c) => self.crs(c, &format!("hierarchy.upper[{i}].crs"), false)?,
+                None => blocks_crs,
+            };
             upper.push(UpperLevel {
                 level: u.level.clone(),
-                source: layer_source(root.join(&u.path), u.layer.clone()),
-                crs: match &u.crs {
-                    Some(c) => self.crs(c, &format!("hierarchy.upper[{i}].crs"), false)?,
-                    None => blocks_crs,
-                },
+                source: self.source(
+                    &root,
+                    u.path.as_deref(),
+                    u.postgis.as_ref(),
+                    u.layer.clone(),
+                    crs,
+                    &format!("hierarchy.upper[{i}]"),
+                    Some(&h_span),
+                )?,
+                crs,
                 id_field: u.id_field.clone(),
                 name_field: u.name_field.clone(),
             });
         }
         let hierarchy = HierarchySource {
-            source: layer_source(root.join(&h.path), h.layer.clone()),
+            source: self.source(
+                &root,
+                h.path.as_deref(),
+                h.postgis.as_ref(),
+                h.layer.clone(),
+                blocks_crs,
+                "hierarchy",
+                Some(&h_span),
+            )?,
             crs: blocks_crs,
             levels: h.levels.clone(),
             id_fields: h.id_fields.clone(),
@@ -930,6 +953,22 @@ impl Resolver<'_> {
             sealed: root.join(&file.outputs.sealed),
             protected: root.join(&file.outputs.protected),
             analysis: root.join(&file.outputs.analysis),
+            postgis: match &file.outputs.postgis {
+                None => None,
+                Some(t) => {
+                    crate::io::check_conninfo(&t.connection).map_err(|message| {
+                        self.invalid(None, "outputs.postgis.connection", message)
+                    })?;
+                    if t.schema.is_empty() || t.schema.len() > 63 {
+                        return Err(self.invalid(
+                            None,
+                            "outputs.postgis.schema",
+                            "a schema name of 1 to 63 characters",
+                        ));
+                    }
+                    Some(PostgisTarget::new(&t.connection, &t.schema))
+                }
+            },
         };
         let folders = [
             ("sealed", lexical(&outputs.sealed)),
@@ -1209,7 +1248,10 @@ impl Resolver<'_> {
                 "kita records need a column with use = \"fee_bracket\"",
             ));
         }
-        let coords = has(FieldUse::X) || has(FieldUse::Y);
+        // A PostGIS point column gives the coordinates: the x and y columns are then not
+        // needed.
+        let point_column = d.postgis.as_ref().is_some_and(|p| p.geometry.is_some());
+        let coords = has(FieldUse::X) || has(FieldUse::Y) || point_column;
         let address = has(FieldUse::Street) || has(FieldUse::HouseNumber);
         match (coords, address) {
             (true, true) => {
@@ -1222,7 +1264,7 @@ impl Resolver<'_> {
                     "no location: give coordinate columns (x, y) or address columns (street, house_number)",
                 ));
             }
-            (true, false) if !(has(FieldUse::X) && has(FieldUse::Y)) => {
+            (true, false) if !(point_column || has(FieldUse::X) && has(FieldUse::Y)) => {
                 return Err(missing("give both x and y"));
             }
             (false, true) if !(has(FieldUse::Street) && has(FieldUse::HouseNumber)) => {
@@ -1267,10 +1309,29 @@ impl Resolver<'_> {
             Some(c) => self.crs(c, &key("crs"), false)?,
             None => project_crs,
         };
+        let source = self.source(
+            root,
+            d.path.as_deref(),
+            d.postgis.as_ref(),
+            None,
+            crs,
+            &format!("datasets[{i}]"),
+            Some(span),
+        )?;
+        if let Some(db) = &source.postgis {
+            if db.geometry.is_some() && address {
+                return Err(self.invalid(
+                    Some(span),
+                    key("postgis.geometry"),
+                    "a point geometry locates coordinate datasets; this one is located by address",
+                ));
+            }
+        }
         Ok(Dataset {
             kind,
             entry,
-            path: root.join(&d.path),
+            path: source.path,
+            postgis: source.postgis,
             crs,
             format,
             fields,
@@ -1623,6 +1684,61 @@ impl Resolver<'_> {
             }
         };
         Ok((spec, criterion))
+    }
+}
+
+impl Resolver<'_> {
+    /// A layer or dataset source: a file (`path`, with a GeoPackage `layer`) or a PostGIS
+    /// table or query (`postgis`), exactly one of them. `key` is the table's key
+    /// (`hierarchy`, `datasets[0]`).
+    #[allow(clippy::too_many_arguments)]
+    fn source(
+        &self,
+        root: &Path,
+        path: Option<&Path>,
+        postgis: Option<&config::PostgisSection>,
+        layer: Option<String>,
+        crs: Crs,
+        key: &str,
+        span: Option<&std::ops::Range<usize>>,
+    ) -> Result<LayerSource, ProjectError> {
+        match (path, postgis) {
+            (Some(p), None) => Ok(layer_source(root.join(p), layer)),
+            (None, Some(db)) => {
+                let k = |sub: &str| format!("{key}.postgis.{sub}");
+                if layer.is_some() {
+                    return Err(self.invalid(
+                        span,
+                        format!("{key}.layer"),
+                        "`layer` names a GeoPackage layer; a PostGIS source names a `table`",
+                    ));
+                }
+                crate::io::check_conninfo(&db.connection)
+                    .map_err(|message| self.invalid(span, k("connection"), message))?;
+                let relation = match (&db.table, &db.query) {
+                    (Some(t), None) if !t.trim().is_empty() => Relation::Table(t.clone()),
+                    (None, Some(q)) if !q.trim().is_empty() => Relation::Query(q.clone()),
+                    _ => {
+                        return Err(self.invalid(
+                            span,
+                            format!("{key}.postgis"),
+                            "give either `table` or `query`",
+                        ));
+                    }
+                };
+                Ok(LayerSource::postgis(PostgisSource {
+                    connection: db.connection.clone(),
+                    relation,
+                    geometry: db.geometry.clone(),
+                    crs,
+                }))
+            }
+            _ => Err(self.invalid(
+                span,
+                key.to_owned(),
+                "give either `path` (a file) or `postgis` (a database table or query)",
+            )),
+        }
     }
 }
 

@@ -21,9 +21,10 @@ use crate::hierarchy::{Hierarchy, HierarchyBuilder, HierarchyError, ValidationRe
 use crate::io::{
     AddressColumns, BlockLayerSpec, CsvColumn, CsvEncoding, CsvOptions, HouseCoordinateColumns,
     IoError, LayerSource, RecordColumns, RecordFile, RecordLocation, UnmatchedRow,
-    read_block_layer_any, read_house_coordinates, read_protected_csv, read_records_csv,
-    read_unit_layer_any, write_anonymized, write_crosswalk_csv, write_ranking_csv,
-    write_ranking_json, write_report, write_trends_csv, write_unmatched_csv,
+    check_postgis_target, read_block_layer_any, read_house_coordinates, read_protected_csv,
+    read_records_csv, read_records_postgis, read_unit_layer_any, write_anonymized,
+    write_crosswalk_csv, write_postgis_layers, write_ranking_csv, write_ranking_json, write_report,
+    write_trends_csv, write_unmatched_csv,
 };
 use crate::records::{Position, RecordKind, Records};
 use crate::render::{ReleaseView, ReportInput, ReportSpec, SignoffView, render_report};
@@ -288,6 +289,13 @@ pub fn validate_project(
             progress.finish();
         }
     }
+    if let Some(target) = &project.outputs.postgis {
+        progress.start("checking the PostGIS target");
+        if let Err(e) = check_postgis_target(target) {
+            out.errors.push(e.to_string());
+        }
+        progress.finish();
+    }
     if let Some(h) = &hierarchy {
         for d in &project.datasets {
             if let Some(level) = &d.finest_level {
@@ -479,13 +487,13 @@ fn sealed_date(
         entry.reference_date = date.to_owned();
     }
     anonymized.set_catalogue(catalogue);
-    let blocks = own.map_or(&project.hierarchy.source.path, |l| &l.source.path);
-    anonymized.add_input(InputSource::from_file("blocks", blocks)?);
+    let blocks = own.map_or(&project.hierarchy.source, |l| &l.source);
+    anonymized.add_input(InputSource::from_source("blocks", blocks)?);
     if own.is_none() {
         for u in &project.hierarchy.upper {
-            anonymized.add_input(InputSource::from_file(
+            anonymized.add_input(InputSource::from_source(
                 format!("{} boundaries", u.level),
-                &u.source.path,
+                &u.source,
             )?);
         }
     }
@@ -493,7 +501,10 @@ fn sealed_date(
         anonymized.add_input(InputSource::from_file("house_coordinates", &g.path)?);
     }
     for ((d, read), path) in project.datasets.iter().zip(&reads).zip(&paths) {
-        anonymized.add_input(InputSource::from_file(d.kind.name(), path)?);
+        anonymized.add_input(match d.postgis.as_ref().filter(|_| *path == d.path) {
+            Some(db) => InputSource::from_source(d.kind.name(), &LayerSource::postgis(db.clone()))?,
+            None => InputSource::from_file(d.kind.name(), path)?,
+        });
         anonymized.add_rejections(d.kind, &read.file.rejected);
         if let Some(m) = &read.matches {
             anonymized.add_geocoding(d.kind, GeocodeSummary::from_matches(m));
@@ -524,7 +535,14 @@ fn sealed_date(
         None => None,
         Some(_) => {
             progress.start("crosswalk to the current block layer");
-            let c = crosswalk_step(project, &hierarchy, current, blocks, table, &mut anonymized)?;
+            let c = crosswalk_step(
+                project,
+                &hierarchy,
+                current,
+                &blocks.path,
+                table,
+                &mut anonymized,
+            )?;
             progress.finish();
             Some(c)
         }
@@ -817,6 +835,11 @@ pub fn analyze_project(
     let index = written.first().cloned();
     files.extend(written);
     progress.finish();
+    if let Some(target) = &project.outputs.postgis {
+        progress.start("writing the published layers into PostGIS");
+        write_postgis_layers(target, hierarchy, &report.layers, project.crs)?;
+        progress.finish();
+    }
 
     Ok(AnalyzeOutcome {
         level: analysis.indicators.level.clone(),
@@ -1095,7 +1118,11 @@ fn read_dataset(
         },
         decimal_comma: d.format.decimal_comma,
     };
-    let mut file = read_records_csv(path, d.kind, &columns, &options)?;
+    // The current date may come from PostGIS; earlier dates are files.
+    let mut file = match d.postgis.as_ref().filter(|_| path == d.path) {
+        Some(db) => read_records_postgis(db, d.kind, &columns)?,
+        None => read_records_csv(path, d.kind, &columns, &options)?,
+    };
     if d.by_address() {
         let table = table.ok_or_else(|| {
             Error::Project(super::ProjectError::Invalid {
