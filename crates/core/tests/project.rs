@@ -391,13 +391,84 @@ fn wrong_type_names_the_key_and_its_line() {
 }
 
 #[test]
-fn missing_required_key_names_the_key_and_the_dataset_line() {
+fn a_dataset_without_a_file_or_a_table_names_both_keys() {
     let (_dir, file, text) = template();
     let variant = replace_once(&text, "path = \"data/kita_beitraege.csv\"\n", "");
     let err = parse(&variant, &file).unwrap_err();
     let msg = err.to_string();
+    assert_eq!(invalid_key(&err), "datasets[1]", "{msg}");
+    assert!(msg.contains("`path`") && msg.contains("`postgis`"), "{msg}");
+    // both at once is as wrong
+    let both = replace_once(
+        &text,
+        "path = \"data/kita_beitraege.csv\"\n",
+        "path = \"data/kita_beitraege.csv\"\npostgis = { connection = \"service=amt\", table = \"kita\" }\n",
+    );
+    let err = parse(&both, &file).unwrap_err();
+    assert_eq!(invalid_key(&err), "datasets[1]", "{err}");
+}
+
+#[test]
+fn a_password_in_a_postgis_connection_is_refused_without_echoing_it() {
+    let (_dir, file, text) = template();
+    for (from, to, key) in [
+        (
+            "path = \"data/baubloecke.geojson\"\n",
+            "postgis = { connection = \"host=db password=Geheim-CANARY\", table = \"alkis.bloecke\" }\n",
+            "hierarchy.postgis.connection",
+        ),
+        (
+            "path = \"data/einwohner.csv\"\n",
+            "postgis = { connection = \"postgresql://amt:Geheim-CANARY@db/melde\", table = \"ewo\" }\n",
+            "datasets[0].postgis.connection",
+        ),
+    ] {
+        let err = parse(&replace_once(&text, from, to), &file).unwrap_err();
+        let msg = err.to_string();
+        assert_eq!(invalid_key(&err), key, "{msg}");
+        assert!(msg.contains("PGPASSWORD"), "{msg}");
+        assert!(!msg.contains("CANARY"), "{msg}");
+    }
+    let target = replace_once(
+        &text,
+        "[outputs]\n",
+        "[outputs]\npostgis = { connection = \"service=gis password=Geheim-CANARY\", schema = \"s\" }\n",
+    );
+    let err = parse(&target, &file).unwrap_err();
+    assert_eq!(invalid_key(&err), "outputs.postgis.connection", "{err}");
+    assert!(!err.to_string().contains("CANARY"), "{err}");
+    // a table and a query at once, or neither
+    let both = replace_once(
+        &text,
+        "path = \"data/baubloecke.geojson\"\n",
+        "postgis = { connection = \"service=gis\", table = \"a\", query = \"SELECT 1\" }\n",
+    );
+    let err = parse(&both, &file).unwrap_err();
+    assert_eq!(invalid_key(&err), "hierarchy.postgis", "{err}");
+    // a good one parses into a PostGIS source in the project CRS
+    let good = replace_once(
+        &text,
+        "path = \"data/baubloecke.geojson\"\n",
+        "postgis = { connection = \"service=gis\", table = \"alkis.bloecke\", geometry = \"the_geom\" }\n",
+    );
+    let project = parse(&good, &file).unwrap();
+    let source = project.hierarchy.source.postgis.expect("a PostGIS source");
+    assert_eq!(
+        source.relation,
+        quartier::Relation::Table("alkis.bloecke".into())
+    );
+    assert_eq!(source.geometry.as_deref(), Some("the_geom"));
+    assert_eq!(source.crs, project.crs);
+}
+
+#[test]
+fn missing_required_key_names_the_key_and_the_dataset_line() {
+    let (_dir, file, text) = template();
+    let variant = replace_once(&text, "title = \"Kita-Beitragsdaten\"\n", "");
+    let err = parse(&variant, &file).unwrap_err();
+    let msg = err.to_string();
     assert!(matches!(err, ProjectError::Parse { .. }), "{err:?}");
-    assert!(msg.contains("path"), "{msg}");
+    assert!(msg.contains("title"), "{msg}");
     // The line is within the kita dataset's table (its header or one of its keys).
     let header = line_after(&variant, "name = \"kita\"", "") - 1;
     let end = line_of(&variant, "name = \"child_support\"") - 1;

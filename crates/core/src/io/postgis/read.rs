@@ -740,3 +740,63 @@ pub fn read_records_postgis(
     })?;
     Ok(out.finish(rejected))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// EWKB of a point, as PostGIS' `ST_AsEWKB('SRID=25832;POINT(361000.5 5701000)')`.
+    fn point(le: bool, srid: Option<u32>, z: bool) -> Vec<u8> {
+        let mut ty = 1u32;
+        if srid.is_some() {
+            ty |= 0x2000_0000;
+        }
+        if z {
+            ty |= 0x8000_0000;
+        }
+        let mut out = vec![u8::from(le)];
+        let u32b = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+        let f64b = |v: f64| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+        out.extend(u32b(ty));
+        if let Some(s) = srid {
+            out.extend(u32b(s));
+        }
+        out.extend(f64b(361_000.5));
+        out.extend(f64b(5_701_000.0));
+        if z {
+            out.extend(f64b(42.0));
+        }
+        out
+    }
+
+    #[test]
+    fn ewkb_points_in_either_byte_order_with_or_without_srid() {
+        for le in [true, false] {
+            for srid in [None, Some(25832)] {
+                for z in [false, true] {
+                    let bytes = point(le, srid, z);
+                    assert_eq!(ewkb_point(&bytes).unwrap(), (361_000.5, 5_701_000.0));
+                    assert_eq!(ewkb_srid(&bytes), Some(srid.map_or(0, |s| s as i32)));
+                }
+            }
+        }
+        // PostGIS' own bytes for SRID=25832;POINT(1 2)
+        let hex = "0101000020E8640000000000000000F03F0000000000000040";
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(ewkb_point(&bytes).unwrap(), (1.0, 2.0));
+        assert_eq!(ewkb_srid(&bytes), Some(25832));
+    }
+
+    #[test]
+    fn other_geometries_are_named_not_read() {
+        let mut line = point(true, Some(25832), false);
+        line[1] = 2;
+        assert_eq!(ewkb_point(&line).unwrap_err(), "LINESTRING");
+        assert!(ewkb_point(&line[..6]).is_err());
+        assert_eq!(ewkb_srid(&[1]), None);
+    }
+}

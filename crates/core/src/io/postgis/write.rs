@@ -199,15 +199,6 @@ pub fn write_postgis_layers(
         if exists.is_none() {
             tx.batch_execute(LAYER_STYLES).map_err(|e| db(None, e))?;
         }
-        let has_type: bool = tx
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_attribute
-                   WHERE attrelid = to_regclass('layer_styles') AND attname = 'type'
-                     AND NOT attisdropped)",
-                &[],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| db(None, e))?;
         for layer in layers {
             let Some(style) = &layer.style else { continue };
             let description = format!("quartier {}", env!("CARGO_PKG_VERSION"));
@@ -225,19 +216,14 @@ pub fn write_postgis_layers(
                 &[&target.schema, &layer.name],
             )
             .map_err(|e| db(Some(&layer.name), e))?;
-            let (columns, values) = if has_type {
-                (", type", ", 'vector'")
-            } else {
-                ("", "")
-            };
+            // `type` stays NULL: QGIS matches a style whose type is NULL for any geometry
+            // type, but one with a type only when the layer's URI states the same type.
             tx.execute(
-                &format!(
-                    "INSERT INTO layer_styles
-                       (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,
-                        stylename, styleqml, useasdefault, description{columns})
-                     VALUES (current_database(), $1, $2, 'geom', $3,
-                             XMLPARSE(DOCUMENT $4::text), true, $5{values})"
-                ),
+                "INSERT INTO layer_styles
+                   (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,
+                    stylename, styleqml, useasdefault, description)
+                 VALUES (current_database(), $1, $2, 'geom', $3,
+                         XMLPARSE(DOCUMENT $4::text), true, $5)",
                 &[
                     &target.schema,
                     &layer.name,
