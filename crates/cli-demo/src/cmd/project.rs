@@ -287,6 +287,12 @@ pub fn pipeline(
                     super::id_list(&a.changed, 20, "trends.csv")
                 );
             }
+            if let Some((schema, tables)) = &a.postgis {
+                eprintln!(
+                    "PostGIS: layers {} written into schema {schema}",
+                    tables.join(", ")
+                );
+            }
             if let Some(index) = &a.index {
                 eprintln!("open the report: {}", index.display());
             }

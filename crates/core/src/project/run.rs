@@ -167,6 +167,8 @@ pub struct AnalyzeOutcome {
     pub files: Vec<PathBuf>,
     /// The report's index page.
     pub index: Option<PathBuf>,
+    /// The PostGIS schema the published layers were written into, and its tables.
+    pub postgis: Option<(String, Vec<String>)>,
 }
 
 /// Checks a project: reads the block layer and validates the hierarchy, reads every dataset
@@ -835,11 +837,16 @@ pub fn analyze_project(
     let index = written.first().cloned();
     files.extend(written);
     progress.finish();
-    if let Some(target) = &project.outputs.postgis {
-        progress.start("writing the published layers into PostGIS");
-        write_postgis_layers(target, hierarchy, &report.layers, project.crs)?;
-        progress.finish();
-    }
+    let postgis = match &project.outputs.postgis {
+        Some(target) => {
+            progress.start("writing the published layers into PostGIS");
+            write_postgis_layers(target, hierarchy, &report.layers, project.crs)?;
+            progress.finish();
+            let tables = report.layers.iter().map(|l| l.name.clone()).collect();
+            Some((target.schema.clone(), tables))
+        }
+        None => None,
+    };
 
     Ok(AnalyzeOutcome {
         level: analysis.indicators.level.clone(),
@@ -860,6 +867,7 @@ pub fn analyze_project(
             .unwrap_or_default(),
         files,
         index,
+        postgis,
     })
 }
 
