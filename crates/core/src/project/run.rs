@@ -715,6 +715,10 @@ pub fn run_project(
     analyze: bool,
     progress: &mut dyn Progress,
 ) -> Result<RunOutcome, Error> {
+    // A target that cannot be written fails before the long work, not after it.
+    if analyze && let Some(target) = &project.outputs.postgis {
+        check_postgis_target(target)?;
+    }
     let sealed = if anonymize {
         Some(anonymize_project(project, progress)?)
     } else {
@@ -749,6 +753,11 @@ pub fn analyze_project(
     sealed: Option<&AnonymizeOutcome>,
     progress: &mut dyn Progress,
 ) -> Result<AnalyzeOutcome, Error> {
+    if sealed.is_none()
+        && let Some(target) = &project.outputs.postgis
+    {
+        check_postgis_target(target)?;
+    }
     let read: (Hierarchy, Vec<ProtectedTables>);
     let (hierarchy, tables) = match sealed {
         Some(s) => (&s.hierarchy, s.anonymized.tables()),

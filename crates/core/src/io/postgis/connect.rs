@@ -33,7 +33,7 @@ const KEYS: [&str; 10] = [
 /// A resolved connection: the client configuration and what to call it in messages.
 pub(crate) struct Resolved {
     pub config: postgres::Config,
-    /// `user@host:port/dbname`, never the password.
+    /// `host:port/dbname`: neither the password nor the user (an account may name a person).
     pub label: String,
     pub user: String,
 }
@@ -214,7 +214,7 @@ pub(crate) fn resolve(text: &str) -> Result<Resolved, PostgisProblem> {
     if let Some(password) = env("PGPASSWORD").or_else(|| pgpass(&host, port, &dbname, &user)) {
         config.password(password);
     }
-    let label = format!("{user}@{host}:{port}/{dbname}");
+    let label = format!("{host}:{port}/{dbname}");
     Ok(Resolved {
         config,
         label,

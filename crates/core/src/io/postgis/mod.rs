@@ -305,7 +305,14 @@ pub(crate) fn problem_of(e: &postgres::Error, user: &str) -> PostgisProblem {
             },
         };
     }
-    let message = e.to_string();
+    // The client's Display names the kind only ("error connecting to server"); the cause
+    // ("Connection refused", "password missing") is the source.
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        message = format!("{message}: {c}");
+        cause = c.source();
+    }
     if message.contains("password missing") {
         PostgisProblem::NoPassword {
             user: user.to_owned(),
@@ -314,6 +321,7 @@ pub(crate) fn problem_of(e: &postgres::Error, user: &str) -> PostgisProblem {
         PostgisProblem::Unreachable {
             message: message
                 .trim_start_matches("error connecting to server: ")
+                .trim_start_matches("timeout waiting for server: ")
                 .to_owned(),
         }
     } else {

@@ -96,8 +96,16 @@ pub fn write_postgis_layers(
     let schema = quote_ident(&target.schema);
     let srid = crs.epsg();
     let mut tx = c.client.transaction().map_err(|e| db(None, e))?;
-    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+    // `CREATE SCHEMA IF NOT EXISTS` needs the right to create schemas even when it exists:
+    // create it only when it is missing.
+    let exists: bool = tx
+        .query_one("SELECT to_regnamespace($1) IS NOT NULL", &[&schema])
+        .and_then(|r| r.try_get(0))
         .map_err(|e| db(None, e))?;
+    if !exists {
+        tx.batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .map_err(|e| db(None, e))?;
+    }
 
     // 1. the new tables, filled and indexed
     for layer in layers {
@@ -263,7 +271,7 @@ pub fn check_postgis_target(target: &PostgisTarget) -> Result<(), IoError> {
                     to_regnamespace($1) IS NOT NULL,
                     CASE WHEN to_regnamespace($1) IS NULL
                          THEN has_database_privilege(current_database(), 'CREATE')
-                         ELSE has_schema_privilege($1, 'CREATE') END,
+                         ELSE has_schema_privilege(to_regnamespace($1)::oid, 'CREATE') END,
                     CASE WHEN to_regclass('layer_styles') IS NULL
                          THEN has_schema_privilege('public', 'CREATE')
                          ELSE has_table_privilege('layer_styles', 'INSERT, UPDATE, DELETE') END",
