@@ -482,6 +482,25 @@ fn stream(
     Ok(n)
 }
 
+/// Opens a polygon source: its shape with a checked polygon geometry column (always
+/// `Some`), and the select list of the `wanted` text columns and the geometry last.
+fn open_polygons(
+    source: &PostgisSource,
+    wanted: &[&str],
+) -> Result<(Reader, Shape, Vec<String>), IoError> {
+    let mut reader = Reader::open(source)?;
+    let shape = reader.shape(source, true)?;
+    let ctx = &reader.ctx;
+    let Some(g) = &shape.geometry else {
+        return Err(ctx.error(None, None, PostgisProblem::GeometryColumn { found: vec![] }));
+    };
+    ctx.check_kind(g, &["POLYGON", "MULTIPOLYGON"], "Polygon or MultiPolygon")?;
+    ctx.check_catalog_srid(g, source.crs)?;
+    let mut list = ctx.text_columns(&shape, wanted)?;
+    list.push(quote_ident(&g.column));
+    Ok((reader, shape, list))
+}
+
 /// Reads a block layer from a PostGIS table or query: the id fields of `spec` (read as
 /// text), the name field and the polygon geometry column, whose SRID must be the EPSG code
 /// of the source's CRS.
@@ -500,18 +519,13 @@ pub fn read_block_features_postgis(
     spec: &BlockLayerSpec,
 ) -> Result<Vec<BlockFeature>, IoError> {
     let crs = source.crs;
-    let mut reader = Reader::open(source)?;
-    let shape = reader.shape(source, true)?;
-    let ctx = &reader.ctx;
-    let Some(g) = &shape.geometry else {
-        return Err(ctx.error(None, None, PostgisProblem::GeometryColumn { found: vec![] }));
-    };
-    ctx.check_kind(g, &["POLYGON", "MULTIPOLYGON"], "Polygon or MultiPolygon")?;
-    ctx.check_catalog_srid(g, crs)?;
     let mut wanted: Vec<&str> = spec.id_fields.iter().map(String::as_str).collect();
     wanted.extend(spec.name_field.as_deref());
-    let mut list = ctx.text_columns(&shape, &wanted)?;
-    list.push(quote_ident(&g.column));
+    let (mut reader, shape, list) = open_polygons(source, &wanted)?;
+    let ctx = &reader.ctx;
+    let Some(g) = &shape.geometry else {
+        return Ok(Vec::new());
+    };
     let ids = spec.id_fields.len();
     let mut blocks = Vec::new();
     stream(&mut reader.client, ctx, &list, &shape, |row, n| {
@@ -552,18 +566,13 @@ pub fn read_unit_features_postgis(
     name_field: Option<&str>,
 ) -> Result<Vec<UnitFeature>, IoError> {
     let crs = source.crs;
-    let mut reader = Reader::open(source)?;
-    let shape = reader.shape(source, true)?;
-    let ctx = &reader.ctx;
-    let Some(g) = &shape.geometry else {
-        return Err(ctx.error(None, None, PostgisProblem::GeometryColumn { found: vec![] }));
-    };
-    ctx.check_kind(g, &["POLYGON", "MULTIPOLYGON"], "Polygon or MultiPolygon")?;
-    ctx.check_catalog_srid(g, crs)?;
     let mut wanted = vec![id_field];
     wanted.extend(name_field);
-    let mut list = ctx.text_columns(&shape, &wanted)?;
-    list.push(quote_ident(&g.column));
+    let (mut reader, shape, list) = open_polygons(source, &wanted)?;
+    let ctx = &reader.ctx;
+    let Some(g) = &shape.geometry else {
+        return Ok(Vec::new());
+    };
     let mut units = Vec::new();
     stream(&mut reader.client, ctx, &list, &shape, |row, n| {
         let id = ctx
@@ -687,10 +696,9 @@ pub fn read_records_postgis(
     stream(&mut reader.client, ctx, &list, &shape, |row, n| {
         for (k, at) in index_of.iter().enumerate() {
             if let Some(i) = at {
-                cells[k] = ctx
-                    .text(row, *i, n, &names[k])?
-                    .map(|t| t.trim().to_owned())
-                    .unwrap_or_default();
+                let value = ctx.text(row, *i, n, &names[k])?.unwrap_or_default();
+                cells[k].clear();
+                cells[k].push_str(value.trim());
             }
         }
         if let (Some(column), Some((xi, yi))) = (&geometry, point_at) {
